@@ -1,0 +1,488 @@
+//! Memory and vCPU of the common Amazon RDS DB instance classes.
+//!
+//! The parameter rules need the size of the instance to check absolute values
+//! (a 70 GiB buffer pool does not fit a 16 GiB instance) and to size the few
+//! parameters RDS cannot express as a formula. The table covers the burstable
+//! classes `db.t3` / `db.t4g` (`micro` to `2xlarge`) and the general-purpose and
+//! memory-optimized classes `db.m5`, `db.m6g`, `db.m6i`, `db.m7g`, `db.r5`,
+//! `db.r6g`, `db.r6i`, `db.r7g` (`large` to `8xlarge`), with the nominal memory
+//! and vCPU count from the hardware specifications in the Amazon RDS User Guide
+//! ("Hardware specifications for DB instance classes"). `db.m7g` / `db.r7g`
+//! follow the same 4 GiB and 8 GiB per vCPU ratios as their predecessors.
+//!
+//! Note that RDS's `DBInstanceClassMemory` formula variable is somewhat *lower*
+//! than the nominal memory listed here (RDS subtracts what the OS and its own
+//! agents reserve), so the nominal figure is an upper bound.
+//!
+//! Pure logic: no I/O.
+
+use thiserror::Error;
+
+/// One RDS DB instance class, e.g. `db.r6g.large`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceClass {
+    /// Full class name, e.g. `db.r6g.large`.
+    pub name: &'static str,
+    /// Instance class type without the `db.` prefix, e.g. `r6g`.
+    pub family: &'static str,
+    /// Size, e.g. `large`.
+    pub size: &'static str,
+    /// Nominal memory in GiB.
+    pub memory_gib: u32,
+    /// Number of vCPUs.
+    pub vcpu: u32,
+    /// True for the burstable-performance types (`db.t3`, `db.t4g`).
+    pub burstable: bool,
+}
+
+impl InstanceClass {
+    /// Nominal memory in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        u64::from(self.memory_gib) << 30
+    }
+}
+
+const fn class(
+    name: &'static str,
+    family: &'static str,
+    size: &'static str,
+    memory_gib: u32,
+    vcpu: u32,
+    burstable: bool,
+) -> InstanceClass {
+    InstanceClass {
+        name,
+        family,
+        size,
+        memory_gib,
+        vcpu,
+        burstable,
+    }
+}
+
+/// Every instance class this module knows, grouped by type, smallest first.
+static CLASSES: [InstanceClass; 52] = [
+    class("db.t3.micro", "t3", "micro", 1, 2, true),
+    class("db.t3.small", "t3", "small", 2, 2, true),
+    class("db.t3.medium", "t3", "medium", 4, 2, true),
+    class("db.t3.large", "t3", "large", 8, 2, true),
+    class("db.t3.xlarge", "t3", "xlarge", 16, 4, true),
+    class("db.t3.2xlarge", "t3", "2xlarge", 32, 8, true),
+    class("db.t4g.micro", "t4g", "micro", 1, 2, true),
+    class("db.t4g.small", "t4g", "small", 2, 2, true),
+    class("db.t4g.medium", "t4g", "medium", 4, 2, true),
+    class("db.t4g.large", "t4g", "large", 8, 2, true),
+    class("db.t4g.xlarge", "t4g", "xlarge", 16, 4, true),
+    class("db.t4g.2xlarge", "t4g", "2xlarge", 32, 8, true),
+    class("db.m5.large", "m5", "large", 8, 2, false),
+    class("db.m5.xlarge", "m5", "xlarge", 16, 4, false),
+    class("db.m5.2xlarge", "m5", "2xlarge", 32, 8, false),
+    class("db.m5.4xlarge", "m5", "4xlarge", 64, 16, false),
+    class("db.m5.8xlarge", "m5", "8xlarge", 128, 32, false),
+    class("db.m6g.large", "m6g", "large", 8, 2, false),
+    class("db.m6g.xlarge", "m6g", "xlarge", 16, 4, false),
+    class("db.m6g.2xlarge", "m6g", "2xlarge", 32, 8, false),
+    class("db.m6g.4xlarge", "m6g", "4xlarge", 64, 16, false),
+    class("db.m6g.8xlarge", "m6g", "8xlarge", 128, 32, false),
+    class("db.m6i.large", "m6i", "large", 8, 2, false),
+    class("db.m6i.xlarge", "m6i", "xlarge", 16, 4, false),
+    class("db.m6i.2xlarge", "m6i", "2xlarge", 32, 8, false),
+    class("db.m6i.4xlarge", "m6i", "4xlarge", 64, 16, false),
+    class("db.m6i.8xlarge", "m6i", "8xlarge", 128, 32, false),
+    class("db.m7g.large", "m7g", "large", 8, 2, false),
+    class("db.m7g.xlarge", "m7g", "xlarge", 16, 4, false),
+    class("db.m7g.2xlarge", "m7g", "2xlarge", 32, 8, false),
+    class("db.m7g.4xlarge", "m7g", "4xlarge", 64, 16, false),
+    class("db.m7g.8xlarge", "m7g", "8xlarge", 128, 32, false),
+    class("db.r5.large", "r5", "large", 16, 2, false),
+    class("db.r5.xlarge", "r5", "xlarge", 32, 4, false),
+    class("db.r5.2xlarge", "r5", "2xlarge", 64, 8, false),
+    class("db.r5.4xlarge", "r5", "4xlarge", 128, 16, false),
+    class("db.r5.8xlarge", "r5", "8xlarge", 256, 32, false),
+    class("db.r6g.large", "r6g", "large", 16, 2, false),
+    class("db.r6g.xlarge", "r6g", "xlarge", 32, 4, false),
+    class("db.r6g.2xlarge", "r6g", "2xlarge", 64, 8, false),
+    class("db.r6g.4xlarge", "r6g", "4xlarge", 128, 16, false),
+    class("db.r6g.8xlarge", "r6g", "8xlarge", 256, 32, false),
+    class("db.r6i.large", "r6i", "large", 16, 2, false),
+    class("db.r6i.xlarge", "r6i", "xlarge", 32, 4, false),
+    class("db.r6i.2xlarge", "r6i", "2xlarge", 64, 8, false),
+    class("db.r6i.4xlarge", "r6i", "4xlarge", 128, 16, false),
+    class("db.r6i.8xlarge", "r6i", "8xlarge", 256, 32, false),
+    class("db.r7g.large", "r7g", "large", 16, 2, false),
+    class("db.r7g.xlarge", "r7g", "xlarge", 32, 4, false),
+    class("db.r7g.2xlarge", "r7g", "2xlarge", 64, 8, false),
+    class("db.r7g.4xlarge", "r7g", "4xlarge", 128, 16, false),
+    class("db.r7g.8xlarge", "r7g", "8xlarge", 256, 32, false),
+];
+
+/// How many suggestions an unknown-class error carries at most.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// Why an instance class name was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InstanceClassError {
+    /// The text is not of the form `db.<type>.<size>`.
+    #[error("`{input}` is not a DB instance class name: {reason}")]
+    Malformed {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it, with a corrected name when one is obvious.
+        reason: String,
+    },
+    /// Well formed, but not a class this table knows.
+    #[error(
+        "`{input}` is not a DB instance class this provider knows{}{}",
+        sizes_text(.family_sizes),
+        suggestion_text(.suggestions)
+    )]
+    Unknown {
+        /// The text as given.
+        input: String,
+        /// The known sizes of the same type when the type itself is known.
+        family_sizes: Vec<&'static str>,
+        /// The nearest known names, closest first.
+        suggestions: Vec<&'static str>,
+    },
+}
+
+fn sizes_text(sizes: &[&'static str]) -> String {
+    if sizes.is_empty() {
+        String::new()
+    } else {
+        format!(" (known sizes of this type: {})", sizes.join(", "))
+    }
+}
+
+fn suggestion_text(suggestions: &[&'static str]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => {
+            let quoted: Vec<String> = many.iter().map(|s| format!("`{s}`")).collect();
+            format!("; did you mean one of {}?", quoted.join(", "))
+        }
+    }
+}
+
+/// All known instance classes, grouped by type, smallest first.
+pub fn all() -> &'static [InstanceClass] {
+    &CLASSES
+}
+
+/// The instance class types (`t3`, `r6g`, ...) the table covers, in table order.
+pub fn families() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for c in &CLASSES {
+        if !out.contains(&c.family) {
+            out.push(c.family);
+        }
+    }
+    out
+}
+
+fn find(name: &str) -> Option<&'static InstanceClass> {
+    CLASSES.iter().find(|c| c.name == name)
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+fn malformed(input: &str, reason: impl Into<String>) -> InstanceClassError {
+    InstanceClassError::Malformed {
+        input: input.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Looks up an instance class by its exact name, e.g. `db.r6g.large`.
+///
+/// A malformed name yields [`InstanceClassError::Malformed`] (with the fix when
+/// one is obvious: missing `db.` prefix, upper case, stray blanks); a well-formed
+/// but unknown one yields [`InstanceClassError::Unknown`] with the nearest known
+/// names.
+pub fn lookup(name: &str) -> Result<&'static InstanceClass, InstanceClassError> {
+    if let Some(c) = find(name) {
+        return Ok(c);
+    }
+    if name.trim().is_empty() {
+        return Err(malformed(
+            name,
+            "it is empty; expected db.<type>.<size>, e.g. db.r6g.large",
+        ));
+    }
+    if name.trim() != name {
+        let fixed = name.trim();
+        return Err(malformed(
+            name,
+            match find(fixed) {
+                Some(c) => format!(
+                    "it has leading or trailing blanks; did you mean `{}`?",
+                    c.name
+                ),
+                None => "it has leading or trailing blanks".to_string(),
+            },
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower != name {
+        if let Some(c) = find(&lower).or_else(|| find(&format!("db.{lower}"))) {
+            return Err(malformed(
+                name,
+                format!("instance class names are lower case; did you mean `{}`?", c.name),
+            ));
+        }
+        return Err(malformed(
+            name,
+            "instance class names are lower case, e.g. db.r6g.large",
+        ));
+    }
+    if name == "db.serverless" {
+        return Err(malformed(
+            name,
+            "db.serverless is the Aurora Serverless v2 class, whose memory varies with its \
+             capacity; this profile targets RDS DB instances with a fixed class",
+        ));
+    }
+    let Some(rest) = name.strip_prefix("db.") else {
+        return Err(malformed(
+            name,
+            match find(&format!("db.{name}")) {
+                Some(c) => format!("it lacks the `db.` prefix; did you mean `{}`?", c.name),
+                None => {
+                    "expected db.<type>.<size>, e.g. db.r6g.large (RDS class names start with \
+                     `db.`)"
+                        .to_string()
+                }
+            },
+        ));
+    };
+    let parts: Vec<&str> = rest.split('.').collect();
+    let (family, size) = match parts.as_slice() {
+        [family, size] if is_token(family) && is_token(size) => (*family, *size),
+        _ => {
+            return Err(malformed(
+                name,
+                "expected exactly three dot-separated parts, db.<type>.<size>, e.g. db.r6g.large",
+            ));
+        }
+    };
+    if !family.starts_with(|c: char| c.is_ascii_lowercase())
+        || !family.contains(|c: char| c.is_ascii_digit())
+    {
+        return Err(malformed(
+            name,
+            format!(
+                "`{family}` is not an instance class type; types are a letter and a \
+                 generation, e.g. r6g, m5, t4g"
+            ),
+        ));
+    }
+
+    let family_sizes: Vec<&'static str> = CLASSES
+        .iter()
+        .filter(|c| c.family == family)
+        .map(|c| c.size)
+        .collect();
+    let candidates: Vec<&'static InstanceClass> = if family_sizes.is_empty() {
+        CLASSES.iter().collect()
+    } else {
+        CLASSES.iter().filter(|c| c.family == family).collect()
+    };
+    let mut scored: Vec<(usize, usize, &'static str)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            // Same size in another type is the likeliest intent when the type is unknown.
+            let bonus = usize::from(family_sizes.is_empty() && c.size != size);
+            (levenshtein(name, c.name) + bonus, i, c.name)
+        })
+        .collect();
+    scored.sort();
+    let suggestions = scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, _, n)| n)
+        .collect();
+    Err(InstanceClassError::Unknown {
+        input: name.to_string(),
+        family_sizes,
+        suggestions,
+    })
+}
+
+/// Edit distance (insertions, deletions, substitutions) between two strings.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_classes_have_their_published_sizes() {
+        let cases: &[(&str, u32, u32, bool)] = &[
+            ("db.t3.micro", 1, 2, true),
+            ("db.t3.medium", 4, 2, true),
+            ("db.t3.2xlarge", 32, 8, true),
+            ("db.t4g.small", 2, 2, true),
+            ("db.t4g.xlarge", 16, 4, true),
+            ("db.m5.large", 8, 2, false),
+            ("db.m5.8xlarge", 128, 32, false),
+            ("db.m6g.4xlarge", 64, 16, false),
+            ("db.m6i.2xlarge", 32, 8, false),
+            ("db.m7g.xlarge", 16, 4, false),
+            ("db.r5.large", 16, 2, false),
+            ("db.r6g.large", 16, 2, false),
+            ("db.r6i.4xlarge", 128, 16, false),
+            ("db.r7g.8xlarge", 256, 32, false),
+        ];
+        for (name, gib, vcpu, burst) in cases {
+            let c = lookup(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(c.name, *name);
+            assert_eq!(c.memory_gib, *gib, "{name} memory");
+            assert_eq!(c.vcpu, *vcpu, "{name} vcpu");
+            assert_eq!(c.burstable, *burst, "{name} burstable");
+            assert_eq!(c.memory_bytes(), u64::from(*gib) * 1024 * 1024 * 1024);
+            assert_eq!(format!("db.{}.{}", c.family, c.size), c.name);
+        }
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        assert_eq!(all().len(), 52);
+        assert_eq!(
+            families(),
+            vec!["t3", "t4g", "m5", "m6g", "m6i", "m7g", "r5", "r6g", "r6i", "r7g"]
+        );
+        for c in all() {
+            assert_eq!(format!("db.{}.{}", c.family, c.size), c.name);
+            let per_vcpu = c.memory_gib / c.vcpu;
+            match c.family.as_bytes()[0] {
+                b'm' => assert_eq!(per_vcpu, 4, "{}", c.name),
+                b'r' => assert_eq!(per_vcpu, 8, "{}", c.name),
+                b't' => assert!(c.burstable, "{}", c.name),
+                _ => panic!("unexpected type {}", c.family),
+            }
+            assert_eq!(all().iter().filter(|o| o.name == c.name).count(), 1);
+        }
+    }
+
+    #[test]
+    fn malformed_names_are_explained() {
+        let cases: &[(&str, &str)] = &[
+            ("", "it is empty"),
+            ("   ", "it is empty"),
+            (" db.r6g.large", "did you mean `db.r6g.large`?"),
+            ("db.r6g.large\n", "leading or trailing blanks"),
+            ("r6g.large", "lacks the `db.` prefix; did you mean `db.r6g.large`?"),
+            ("DB.R6G.LARGE", "lower case; did you mean `db.r6g.large`?"),
+            ("R6G.Large", "lower case; did you mean `db.r6g.large`?"),
+            ("Db.Foo.Bar", "instance class names are lower case"),
+            ("rds.r6g.large", "RDS class names start with `db.`"),
+            ("db.r6g", "exactly three dot-separated parts"),
+            ("db.r6g.large.extra", "exactly three dot-separated parts"),
+            ("db..large", "exactly three dot-separated parts"),
+            ("db.r6g_large", "exactly three dot-separated parts"),
+            ("db.large.r6g", "`large` is not an instance class type"),
+            ("db.6g.large", "`6g` is not an instance class type"),
+            ("db.serverless", "Aurora Serverless v2"),
+        ];
+        for (input, expect) in cases {
+            match lookup(input) {
+                Err(e @ InstanceClassError::Malformed { .. }) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains(expect), "{input:?}: {msg}");
+                    assert!(msg.contains("is not a DB instance class name"), "{msg}");
+                }
+                other => panic!("{input:?}: expected Malformed, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_nearest_known_ones() {
+        // (input, expected family sizes listed?, expected first suggestion, must be in suggestions)
+        let cases: &[(&str, bool, &str, &[&str])] = &[
+            ("db.r6g.medium", true, "db.r6g.large", &["db.r6g.large"]),
+            ("db.r6g.16xlarge", true, "db.r6g.8xlarge", &["db.r6g.8xlarge"]),
+            ("db.r6g.xlarg", true, "db.r6g.xlarge", &["db.r6g.xlarge"]),
+            ("db.t3.nano", true, "db.t3.micro", &["db.t3.micro"]),
+            ("db.r6gd.large", false, "db.r6g.large", &["db.r6g.large"]),
+            ("db.r8g.large", false, "db.r6g.large", &["db.r6g.large", "db.r7g.large"]),
+            ("db.m6gx.large", false, "db.m6g.large", &["db.m6g.large"]),
+            ("db.t4.micro", false, "db.t3.micro", &["db.t3.micro", "db.t4g.micro"]),
+        ];
+        for (input, sizes, first, contains) in cases {
+            match lookup(input) {
+                Err(
+                    ref e @ InstanceClassError::Unknown {
+                        ref family_sizes,
+                        ref suggestions,
+                        ..
+                    },
+                ) => {
+                    assert_eq!(!family_sizes.is_empty(), *sizes, "{input}: {family_sizes:?}");
+                    assert!(suggestions.len() <= MAX_SUGGESTIONS);
+                    assert_eq!(suggestions.first(), Some(first), "{input}: {suggestions:?}");
+                    for c in *contains {
+                        assert!(suggestions.contains(c), "{input}: {suggestions:?} lacks {c}");
+                    }
+                    let msg = e.to_string();
+                    assert!(msg.contains("did you mean"), "{msg}");
+                    assert!(msg.contains(first), "{msg}");
+                }
+                other => panic!("{input:?}: expected Unknown, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_size_lists_the_sizes_of_the_type() {
+        let err = lookup("db.r6g.medium").expect_err("unknown");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("known sizes of this type: large, xlarge, 2xlarge, 4xlarge, 8xlarge"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn suggestions_are_deterministic() {
+        let a = lookup("db.x2g.large").expect_err("unknown");
+        let b = lookup("db.x2g.large").expect_err("unknown");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn levenshtein_distances() {
+        let cases: &[(&str, &str, usize)] = &[
+            ("", "", 0),
+            ("abc", "", 3),
+            ("", "abc", 3),
+            ("kitten", "sitting", 3),
+            ("db.r6g.large", "db.r6g.large", 0),
+            ("db.r6g.large", "db.r7g.large", 1),
+            ("db.r6g.xlarg", "db.r6g.xlarge", 1),
+        ];
+        for (a, b, d) in cases {
+            assert_eq!(levenshtein(a, b), *d, "{a} vs {b}");
+        }
+    }
+}
