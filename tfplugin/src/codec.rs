@@ -452,7 +452,10 @@ pub fn from_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
                 }
             }
         }
-        Type::Bool => Value::Bool(j.as_bool().ok_or_else(|| CodecError::new("expected bool"))?),
+        Type::Bool => Value::Bool(
+            j.as_bool()
+                .ok_or_else(|| CodecError::new("expected bool"))?,
+        ),
         Type::Number => match j {
             Json::Number(n) => Value::Number(
                 Number::parse(&n.to_string()).ok_or_else(|| CodecError::new("bad number"))?,
@@ -469,7 +472,9 @@ pub fn from_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
             _ => return err("expected string"),
         },
         Type::List(et) | Type::Set(et) => {
-            let arr = j.as_array().ok_or_else(|| CodecError::new("expected array"))?;
+            let arr = j
+                .as_array()
+                .ok_or_else(|| CodecError::new("expected array"))?;
             let items = arr
                 .iter()
                 .map(|x| from_json(x, et))
@@ -481,7 +486,9 @@ pub fn from_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
             }
         }
         Type::Tuple(ets) => {
-            let arr = j.as_array().ok_or_else(|| CodecError::new("expected array"))?;
+            let arr = j
+                .as_array()
+                .ok_or_else(|| CodecError::new("expected array"))?;
             Value::List(
                 arr.iter()
                     .zip(ets)
@@ -490,7 +497,9 @@ pub fn from_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
             )
         }
         Type::Map(et) => {
-            let obj = j.as_object().ok_or_else(|| CodecError::new("expected map"))?;
+            let obj = j
+                .as_object()
+                .ok_or_else(|| CodecError::new("expected map"))?;
             Value::Map(
                 obj.iter()
                     .map(|(k, v)| Ok((k.clone(), from_json(v, et)?)))
@@ -563,13 +572,17 @@ mod tests {
             ("f", Value::Number(Number::from(1.5))),
             (
                 "big",
-                Value::Number(Number::parse("123456789012345678901234567890.25").unwrap_or_else(
-                    || Number::from(0i64),
-                )),
+                Value::Number(
+                    Number::parse("123456789012345678901234567890.25")
+                        .unwrap_or_else(|| Number::from(0i64)),
+                ),
             ),
             ("b", Value::Bool(true)),
             ("l", Value::List(vec![Value::from("a"), Value::Unknown])),
-            ("set", Value::Set(vec![Value::from(1), Value::from(300_000)])),
+            (
+                "set",
+                Value::Set(vec![Value::from(1), Value::from(300_000)]),
+            ),
             (
                 "m",
                 Value::Map(BTreeMap::from([("k".to_string(), Value::Bool(false))])),

@@ -28,7 +28,9 @@ pub enum ServeError {
     )]
     NotLaunchedByTerraform,
     /// Terraform asked for protocol versions this server does not speak.
-    #[error("Terraform offered plugin protocol versions {0:?}; this provider speaks version 6 only")]
+    #[error(
+        "Terraform offered plugin protocol versions {0:?}; this provider speaks version 6 only"
+    )]
     UnsupportedProtocol(String),
     /// No free port in the allowed range.
     #[error("no free TCP port on 127.0.0.1 between {min} and {max}: {source}")]

@@ -34,7 +34,9 @@ pub use provider::{
     ApplyError, ApplyRequest, ApplyResult, Config, Ctx, DataSource, EphemeralResource, Function,
     FunctionError, Opened, Param, Plan, Provider, Resource, data_source, ephemeral, resource,
 };
-pub use schema::{Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema};
+pub use schema::{
+    Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Schema,
+};
 pub use serve::serve;
 pub use types::Type;
 pub use value::{Number, Value};

@@ -159,7 +159,10 @@ pub fn json_to_value(j: &Json, ty: &Type) -> Result<Value, String> {
         return Ok(Value::Unknown);
     }
     Ok(match ty {
-        Type::Bool => Value::Bool(j.as_bool().ok_or_else(|| format!("expected bool, got {j}"))?),
+        Type::Bool => Value::Bool(
+            j.as_bool()
+                .ok_or_else(|| format!("expected bool, got {j}"))?,
+        ),
         Type::Number => match j {
             Json::Number(n) => Value::Number(
                 Number::parse(&n.to_string()).ok_or_else(|| format!("bad number {n}"))?,
@@ -174,7 +177,9 @@ pub fn json_to_value(j: &Json, ty: &Type) -> Result<Value, String> {
             _ => return Err(format!("expected string, got {j}")),
         },
         Type::List(et) | Type::Set(et) => {
-            let arr = j.as_array().ok_or_else(|| format!("expected list, got {j}"))?;
+            let arr = j
+                .as_array()
+                .ok_or_else(|| format!("expected list, got {j}"))?;
             let mut items = Vec::with_capacity(arr.len());
             for x in arr {
                 let v = json_to_value(x, et)?;
@@ -190,7 +195,9 @@ pub fn json_to_value(j: &Json, ty: &Type) -> Result<Value, String> {
             }
         }
         Type::Tuple(ets) => {
-            let arr = j.as_array().ok_or_else(|| format!("expected tuple, got {j}"))?;
+            let arr = j
+                .as_array()
+                .ok_or_else(|| format!("expected tuple, got {j}"))?;
             Value::List(
                 arr.iter()
                     .zip(ets)
@@ -199,7 +206,9 @@ pub fn json_to_value(j: &Json, ty: &Type) -> Result<Value, String> {
             )
         }
         Type::Map(et) => {
-            let obj = j.as_object().ok_or_else(|| format!("expected map, got {j}"))?;
+            let obj = j
+                .as_object()
+                .ok_or_else(|| format!("expected map, got {j}"))?;
             Value::Map(
                 obj.iter()
                     .map(|(k, x)| Ok((k.clone(), json_to_value(x, et)?)))

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn display() {
-        let p = AttrPath::attribute("tier_set").index(1).attr("transition").key("k");
+        let p = AttrPath::attribute("tier_set")
+            .index(1)
+            .attr("transition")
+            .key("k");
         assert_eq!(p.to_string(), "tier_set[1].transition[\"k\"]");
     }
 }

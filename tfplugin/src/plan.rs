@@ -37,6 +37,45 @@ fn for_each_element(v: &mut Value, mut f: impl FnMut(&mut Value)) {
     }
 }
 
+/// The planned state with the write-only values of `config` put back in (and any
+/// remaining unknowns left for the provider to fill): what create/update work from.
+pub fn with_write_only(block: &Block, planned: &Value, config: &Value) -> Value {
+    let mut out = planned.clone();
+    copy_write_only(block, &mut out, config);
+    out
+}
+
+fn copy_write_only(block: &Block, out: &mut Value, config: &Value) {
+    let Value::Object(m) = out else { return };
+    for a in &block.attributes {
+        if a.write_only {
+            m.insert(a.name.clone(), config.attr(&a.name).clone());
+        }
+    }
+    for b in &block.blocks {
+        let cfg = config.attr(&b.name);
+        match (m.get_mut(&b.name), cfg) {
+            (
+                Some(Value::List(items) | Value::Set(items)),
+                Value::List(citems) | Value::Set(citems),
+            ) => {
+                for (it, c) in items.iter_mut().zip(citems) {
+                    copy_write_only(&b.block, it, c);
+                }
+            }
+            (Some(Value::Map(items)), Value::Map(citems)) => {
+                for (k, it) in items.iter_mut() {
+                    if let Some(c) = citems.get(k) {
+                        copy_write_only(&b.block, it, c);
+                    }
+                }
+            }
+            (Some(it @ Value::Object(_)), c @ Value::Object(_)) => copy_write_only(&b.block, it, c),
+            _ => {}
+        }
+    }
+}
+
 /// Computes the planned state for a create (`prior` null) or an update.
 pub fn plan_computed(block: &Block, proposed: &Value, config: &Value, prior: &Value) -> Value {
     let mut planned = proposed.clone();
@@ -48,7 +87,14 @@ pub fn plan_computed(block: &Block, proposed: &Value, config: &Value, prior: &Va
     planned
 }
 
-fn fill(block: &Block, planned: &mut Value, config: &Value, prior: &Value, create: bool, changed: bool) {
+fn fill(
+    block: &Block,
+    planned: &mut Value,
+    config: &Value,
+    prior: &Value,
+    create: bool,
+    changed: bool,
+) {
     let Value::Object(m) = planned else { return };
     for a in &block.attributes {
         if !a.computed || a.write_only {

@@ -1,17 +1,35 @@
 //! Generated protobuf code (kept private to the crate) and the conversions between
 //! it and our types ("toproto"/"fromproto").
 
-#[allow(missing_docs, unreachable_pub, dead_code, clippy::all, clippy::pedantic)]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    clippy::all,
+    clippy::pedantic
+)]
 pub(crate) mod tfplugin6 {
     tonic::include_proto!("tfplugin6");
 }
 
-#[allow(missing_docs, unreachable_pub, dead_code, clippy::all, clippy::pedantic)]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    clippy::all,
+    clippy::pedantic
+)]
 pub(crate) mod goplugin {
     tonic::include_proto!("plugin");
 }
 
-#[allow(missing_docs, unreachable_pub, dead_code, clippy::all, clippy::pedantic)]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    clippy::all,
+    clippy::pedantic
+)]
 pub(crate) mod health {
     tonic::include_proto!("grpc.health.v1");
 }

@@ -141,8 +141,11 @@ impl Plan {
 /// The inputs of create and update.
 #[derive(Debug, Clone)]
 pub struct ApplyRequest<S> {
-    /// The configuration decoded as the state model (computed attributes null;
-    /// write-only attributes present only here).
+    /// What to create/update to: the planned state (defaults applied, prior
+    /// computed values kept, values still unknown read as null) with the
+    /// write-only values from configuration put back in. The provider fills the
+    /// nulls and must clear write-only fields in what it returns (the server
+    /// nulls them anyway).
     pub config: S,
     /// The raw configuration (write-only values live here).
     pub config_value: Value,
@@ -210,7 +213,11 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
         Diagnostics::new()
     }
     /// Creates the resource.
-    async fn create(&self, ctx: &Ctx<D>, req: ApplyRequest<Self::State>) -> ApplyResult<Self::State>;
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        req: ApplyRequest<Self::State>,
+    ) -> ApplyResult<Self::State>;
     /// Reads it; `None` when it no longer exists (removed from state).
     async fn read(&self, ctx: &Ctx<D>, state: Self::State) -> DiagResult<Option<Self::State>>;
     /// Updates it in place.
@@ -281,7 +288,11 @@ pub trait EphemeralResource<D: Send + Sync + 'static>: Send + Sync + 'static {
     /// Opens it.
     async fn open(&self, ctx: &Ctx<D>, config: Self::Model) -> DiagResult<Opened<Self::Model>>;
     /// Renews it; returns the next renewal time.
-    async fn renew(&self, _ctx: &Ctx<D>, _private: Option<Vec<u8>>) -> DiagResult<Option<SystemTime>> {
+    async fn renew(
+        &self,
+        _ctx: &Ctx<D>,
+        _private: Option<Vec<u8>>,
+    ) -> DiagResult<Option<SystemTime>> {
         Ok(None)
     }
     /// Closes it.
@@ -386,7 +397,13 @@ pub trait DynResource<D>: Send + Sync {
     /// Plan hook.
     async fn modify_plan(&self, ctx: &Ctx<D>, plan: &mut Plan) -> Diagnostics;
     /// Create.
-    async fn create(&self, ctx: &Ctx<D>, config: Value, planned: Value, private: Vec<u8>) -> RawApply;
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        config: Value,
+        planned: Value,
+        private: Vec<u8>,
+    ) -> RawApply;
     /// Update.
     async fn update(
         &self,
@@ -407,6 +424,7 @@ pub trait DynResource<D>: Send + Sync {
 struct ResourceAdapter<R> {
     inner: R,
     ty: Type,
+    schema: Schema,
 }
 
 /// Wraps a typed resource for [`Provider::resources`].
@@ -415,8 +433,13 @@ where
     D: Send + Sync + 'static,
     R: Resource<D>,
 {
-    let ty = r.schema().value_type();
-    Arc::new(ResourceAdapter { inner: r, ty })
+    let schema = r.schema();
+    let ty = schema.value_type();
+    Arc::new(ResourceAdapter {
+        inner: r,
+        ty,
+        schema,
+    })
 }
 
 impl<R> ResourceAdapter<R> {
@@ -478,8 +501,15 @@ where
         plan.ty = self.ty.clone();
         self.inner.modify_plan(ctx, plan).await
     }
-    async fn create(&self, ctx: &Ctx<D>, config: Value, planned: Value, private: Vec<u8>) -> RawApply {
-        let cfg: R::State = match model::from_value(&config) {
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        config: Value,
+        planned: Value,
+        private: Vec<u8>,
+    ) -> RawApply {
+        let working = crate::plan::with_write_only(&self.schema.block, &planned, &config);
+        let cfg: R::State = match model::from_value_lenient(&working) {
             Ok(c) => c,
             Err(diags) => {
                 return RawApply {
@@ -505,11 +535,18 @@ where
         planned: Value,
         private: Vec<u8>,
     ) -> RawApply {
-        let decoded = model::from_value::<R::State>(&prior)
-            .and_then(|p| model::from_value::<R::State>(&config).map(|c| (p, c)));
+        let decoded = model::from_value::<R::State>(&prior).and_then(|p| {
+            let working = crate::plan::with_write_only(&self.schema.block, &planned, &config);
+            model::from_value_lenient::<R::State>(&working).map(|c| (p, c))
+        });
         let (p, cfg) = match decoded {
             Ok(x) => x,
-            Err(diags) => return RawApply { state: prior, diags },
+            Err(diags) => {
+                return RawApply {
+                    state: prior,
+                    diags,
+                };
+            }
         };
         let req = ApplyRequest {
             config: cfg,
@@ -604,7 +641,8 @@ pub trait DynEphemeral<D>: Send + Sync {
     /// Open.
     async fn open(&self, ctx: &Ctx<D>, config: Value) -> DiagResult<Opened<Value>>;
     /// Renew.
-    async fn renew(&self, ctx: &Ctx<D>, private: Option<Vec<u8>>) -> DiagResult<Option<SystemTime>>;
+    async fn renew(&self, ctx: &Ctx<D>, private: Option<Vec<u8>>)
+    -> DiagResult<Option<SystemTime>>;
     /// Close.
     async fn close(&self, ctx: &Ctx<D>, private: Option<Vec<u8>>) -> DiagResult<()>;
 }
@@ -648,7 +686,11 @@ where
             renew_at: o.renew_at,
         })
     }
-    async fn renew(&self, ctx: &Ctx<D>, private: Option<Vec<u8>>) -> DiagResult<Option<SystemTime>> {
+    async fn renew(
+        &self,
+        ctx: &Ctx<D>,
+        private: Option<Vec<u8>>,
+    ) -> DiagResult<Option<SystemTime>> {
         self.inner.renew(ctx, private).await
     }
     async fn close(&self, ctx: &Ctx<D>, private: Option<Vec<u8>>) -> DiagResult<()> {

@@ -99,7 +99,10 @@ fn port_range() -> (u16, u16) {
             .and_then(|v| v.parse::<u16>().ok())
             .unwrap_or(d)
     };
-    let (min, max) = (get("PLUGIN_MIN_PORT", 10_000), get("PLUGIN_MAX_PORT", 25_000));
+    let (min, max) = (
+        get("PLUGIN_MIN_PORT", 10_000),
+        get("PLUGIN_MAX_PORT", 25_000),
+    );
     if min > max { (max, min) } else { (min, max) }
 }
 

@@ -18,7 +18,9 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::CodecError;
 use crate::plan;
 use crate::proto::{self, tfplugin6 as pb};
-use crate::provider::{Config, Ctx, DynDataSource, DynEphemeral, DynResource, Function, Plan, Provider};
+use crate::provider::{
+    Config, Ctx, DynDataSource, DynEphemeral, DynResource, Function, Plan, Provider,
+};
 use crate::schema::{Schema, validate_value};
 use crate::types::Type;
 use crate::value::Value;
@@ -321,7 +323,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             proto::decode(req.config.as_ref(), &self.provider_ty).map_err(codec_diag),
             &mut diags,
         ) {
-            validate_value(&self.provider_schema.block, &v, &Default::default(), &mut diags);
+            validate_value(
+                &self.provider_schema.block,
+                &v,
+                &Default::default(),
+                &mut diags,
+            );
             let cfg = Config::new(v);
             let p = self.provider.clone();
             let r = guarded(&self.stop_rx, "provider validation", async move {
@@ -536,11 +543,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let imp = r.imp.clone();
             let ctx = self.ctx();
             let prior = state.clone();
-            let out = guarded(&self.stop_rx, "read", async move { imp.read(&ctx, state).await }).await;
+            let out = guarded(
+                &self.stop_rx,
+                "read",
+                async move { imp.read(&ctx, state).await },
+            )
+            .await;
             let new_state = merge(out, &mut diags).unwrap_or(prior);
             let id_ty = r.imp.identity_schema().map(|s| s.value_type());
             resp.new_identity = identity_data(r.imp.identity_of(&new_state), id_ty.as_ref());
-            resp.new_state = merge(proto::encode(&new_state, &r.ty).map_err(codec_diag), &mut diags);
+            resp.new_state = merge(
+                proto::encode(&new_state, &r.ty).map_err(codec_diag),
+                &mut diags,
+            );
         }
         resp.diagnostics = proto::diagnostics(&diags);
         Ok(Response::new(resp))
@@ -588,7 +603,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         diags.extend(d);
                         let mut planned = p.planned;
                         plan::null_write_only(&r.schema.block, &mut planned);
-                        resp.requires_replace = p.requires_replace.iter().map(proto::attr_path).collect();
+                        resp.requires_replace =
+                            p.requires_replace.iter().map(proto::attr_path).collect();
                         resp.planned_private = p.private;
                         planned
                     }
@@ -598,7 +614,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let id_ty = r.imp.identity_schema().map(|s| s.value_type());
             resp.planned_identity = identity_data(r.imp.identity_of(&planned), id_ty.as_ref())
                 .or(req.prior_identity.clone());
-            resp.planned_state = merge(proto::encode(&planned, &r.ty).map_err(codec_diag), &mut diags);
+            resp.planned_state = merge(
+                proto::encode(&planned, &r.ty).map_err(codec_diag),
+                &mut diags,
+            );
         }
         resp.diagnostics = proto::diagnostics(&diags);
         Ok(Response::new(resp))
@@ -648,7 +667,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             plan::null_write_only(&r.schema.block, &mut new_state);
             let id_ty = r.imp.identity_schema().map(|s| s.value_type());
             resp.new_identity = identity_data(r.imp.identity_of(&new_state), id_ty.as_ref());
-            resp.new_state = merge(proto::encode(&new_state, &r.ty).map_err(codec_diag), &mut diags);
+            resp.new_state = merge(
+                proto::encode(&new_state, &r.ty).map_err(codec_diag),
+                &mut diags,
+            );
         }
         resp.diagnostics = proto::diagnostics(&diags);
         Ok(Response::new(resp))
@@ -678,14 +700,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             })
             .await;
             if let Some(state) = merge(out, &mut diags)
-                && let Some(dv) = merge(proto::encode(&state, &r.ty).map_err(codec_diag), &mut diags)
+                && let Some(dv) =
+                    merge(proto::encode(&state, &r.ty).map_err(codec_diag), &mut diags)
             {
-                resp.imported_resources.push(pb::import_resource_state::ImportedResource {
-                    type_name: req.type_name.clone(),
-                    state: Some(dv),
-                    private: vec![],
-                    identity: identity_data(r.imp.identity_of(&state), id_ty.as_ref()),
-                });
+                resp.imported_resources
+                    .push(pb::import_resource_state::ImportedResource {
+                        type_name: req.type_name.clone(),
+                        state: Some(dv),
+                        private: vec![],
+                        identity: identity_data(r.imp.identity_of(&state), id_ty.as_ref()),
+                    });
             }
         }
         resp.diagnostics = proto::diagnostics(&diags);
@@ -750,7 +774,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             })
             .await;
             if let Some(o) = merge(out, &mut diags) {
-                resp.result = merge(proto::encode(&o.result, &e.ty).map_err(codec_diag), &mut diags);
+                resp.result = merge(
+                    proto::encode(&o.result, &e.ty).map_err(codec_diag),
+                    &mut diags,
+                );
                 resp.private = o.private;
                 resp.renew_at = o.renew_at.map(timestamp);
             }
@@ -849,7 +876,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 Err(e) => fail(e.to_string(), None),
             },
             Ok(Err(e)) => fail(e.text, e.argument),
-            Err(p) => fail(format!("provider function panicked: {}", panic_message(p)), None),
+            Err(p) => fail(
+                format!("provider function panicked: {}", panic_message(p)),
+                None,
+            ),
         }
     }
 
