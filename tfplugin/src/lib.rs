@@ -14,6 +14,7 @@
 
 pub mod codec;
 pub mod diag;
+pub mod docs;
 pub mod error;
 pub mod log;
 pub mod model;

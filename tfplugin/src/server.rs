@@ -894,3 +894,210 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::provider::{ApplyRequest, ApplyResult, DynDataSource, DynResource};
+    use crate::schema::{Attribute, Block};
+    use crate::{DiagResult, resource};
+    use pb::provider_server::Provider as _;
+
+    struct P;
+    #[derive(Clone, Serialize, Deserialize)]
+    struct S {
+        id: Option<String>,
+        mode: Option<String>,
+        pw: Option<String>,
+    }
+    struct R;
+
+    #[async_trait]
+    impl crate::Resource<()> for R {
+        type State = S;
+        fn type_name(&self) -> &'static str {
+            "t_r"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                Block::new("r")
+                    .attr(Attribute::string("id").computed())
+                    .attr(Attribute::string("mode").required())
+                    .attr(Attribute::string("pw").write_only()),
+            )
+        }
+        async fn create(&self, _c: &Ctx<()>, req: ApplyRequest<S>) -> ApplyResult<S> {
+            let mut s = req.config;
+            match s.mode.as_deref() {
+                Some("panic") => panic!("boom at create"),
+                Some("hang") => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
+                _ => {}
+            }
+            assert_eq!(s.pw.as_deref(), Some("sekrit"));
+            s.id = Some("x".into());
+            Ok(s)
+        }
+        async fn read(&self, _c: &Ctx<()>, s: S) -> DiagResult<Option<S>> {
+            Ok(Some(s))
+        }
+        async fn update(&self, _c: &Ctx<()>, _p: S, r: ApplyRequest<S>) -> ApplyResult<S> {
+            Ok(r.config)
+        }
+        async fn delete(&self, _c: &Ctx<()>, _p: S) -> DiagResult<()> {
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl Provider for P {
+        type Data = ();
+        fn schema(&self) -> Schema {
+            Schema::new(Block::new("p"))
+        }
+        async fn configure(&self, _v: &str, _c: Config) -> DiagResult<()> {
+            Ok(())
+        }
+        fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
+            vec![resource(R)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<()>>> {
+            vec![]
+        }
+    }
+
+    fn obj(mode: &str) -> Value {
+        Value::Object(
+            [
+                ("id".to_string(), Value::Null),
+                ("mode".to_string(), Value::from(mode)),
+                ("pw".to_string(), Value::from("sekrit")),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    fn apply_req(svc: &ProviderService<P>, mode: &str) -> pb::apply_resource_change::Request {
+        let ty = &svc.resources["t_r"].ty;
+        let mut planned = obj(mode);
+        planned.set(&crate::AttrPath::attribute("id"), Value::Unknown);
+        planned.set(&crate::AttrPath::attribute("pw"), Value::Null);
+        pb::apply_resource_change::Request {
+            type_name: "t_r".into(),
+            prior_state: Some(proto::encode(&Value::Null, ty).expect("enc")),
+            planned_state: Some(proto::encode(&planned, ty).expect("enc")),
+            config: Some(proto::encode(&obj(mode), ty).expect("enc")),
+            ..Default::default()
+        }
+    }
+
+    async fn configured() -> ProviderService<P> {
+        let svc = ProviderService::new(P);
+        let r = svc
+            .configure_provider(Request::new(pb::configure_provider::Request::default()))
+            .await
+            .expect("configure");
+        assert!(r.into_inner().diagnostics.is_empty());
+        svc
+    }
+
+    #[tokio::test]
+    async fn apply_creates_and_strips_write_only() {
+        let svc = configured().await;
+        let resp = svc
+            .apply_resource_change(Request::new(apply_req(&svc, "ok")))
+            .await
+            .expect("rpc")
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let ty = &svc.resources["t_r"].ty;
+        let st = proto::decode(resp.new_state.as_ref(), ty).expect("dec");
+        assert_eq!(st.attr("id"), &Value::from("x"));
+        assert_eq!(st.attr("pw"), &Value::Null);
+    }
+
+    #[tokio::test]
+    async fn panic_becomes_error_diagnostic() {
+        let svc = configured().await;
+        let resp = svc
+            .apply_resource_change(Request::new(apply_req(&svc, "panic")))
+            .await
+            .expect("rpc")
+            .into_inner();
+        assert_eq!(resp.diagnostics.len(), 1);
+        assert_eq!(resp.diagnostics[0].summary, "Provider internal error");
+        assert!(resp.diagnostics[0].detail.contains("boom at create"));
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_in_flight_work() {
+        let svc = Arc::new(configured().await);
+        let s2 = svc.clone();
+        let req = apply_req(&svc, "hang");
+        let task = tokio::spawn(async move { s2.apply_resource_change(Request::new(req)).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        svc.stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .expect("stop");
+        let resp = tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("cancelled in time")
+            .expect("join")
+            .expect("rpc")
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Operation cancelled");
+    }
+
+    #[tokio::test]
+    async fn unknown_type_and_unimplemented_rpcs() {
+        let svc = configured().await;
+        let resp = svc
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "nope".into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("rpc")
+            .into_inner();
+        assert_eq!(resp.diagnostics[0].summary, "Unknown resource type");
+        let st = svc
+            .move_resource_state(Request::new(pb::move_resource_state::Request::default()))
+            .await
+            .expect_err("unimplemented");
+        assert_eq!(st.code(), tonic::Code::Unimplemented);
+    }
+
+    #[tokio::test]
+    async fn plan_marks_computed_unknown_and_nulls_write_only() {
+        let svc = configured().await;
+        let ty = svc.resources["t_r"].ty.clone();
+        let resp = svc
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: "t_r".into(),
+                prior_state: Some(proto::encode(&Value::Null, &ty).expect("enc")),
+                proposed_new_state: Some(proto::encode(&obj("ok"), &ty).expect("enc")),
+                config: Some(proto::encode(&obj("ok"), &ty).expect("enc")),
+                ..Default::default()
+            }))
+            .await
+            .expect("rpc")
+            .into_inner();
+        let planned = proto::decode(resp.planned_state.as_ref(), &ty).expect("dec");
+        assert_eq!(planned.attr("id"), &Value::Unknown);
+        assert_eq!(planned.attr("pw"), &Value::Null);
+        let schema = svc
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .expect("rpc")
+            .into_inner();
+        let caps = schema.server_capabilities.expect("caps");
+        assert!(caps.plan_destroy && caps.get_provider_schema_optional);
+    }
+}

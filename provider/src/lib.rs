@@ -1,0 +1,45 @@
+//! The LogExaminer Terraform provider: what the stock hashicorp/aws provider lacks
+//! for running LogExaminer (Hive Metastore on RDS, raw logs in S3, Spark on EKS).
+//!
+//! One folder per service, one file per resource (schema beside CRUD), pure rules
+//! in files of their own:
+//! - [`rds`]: `logexaminer_db_parameter_profile` (validated RDS parameter profiles);
+//! - [`s3`]: `logexaminer_s3_tier_policy` and `logexaminer_s3_tier_cost`;
+//! - [`config`]: provider configuration and lazily built AWS clients;
+//! - [`errors`]: the one place that turns failures into diagnostics.
+
+pub mod config;
+pub mod errors;
+pub mod rds;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tfplugin::provider::{DynDataSource, DynEphemeral, DynResource};
+use tfplugin::{Config, DiagResult, Schema};
+
+pub use config::ProviderData;
+
+/// The provider.
+pub struct LogExaminer;
+
+#[async_trait]
+impl tfplugin::Provider for LogExaminer {
+    type Data = ProviderData;
+
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+    async fn configure(&self, _terraform_version: &str, config: Config) -> DiagResult<ProviderData> {
+        config::configure(config)
+    }
+    fn resources(&self) -> Vec<Arc<dyn DynResource<ProviderData>>> {
+        vec![]
+    }
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
+        vec![tfplugin::data_source(rds::parameter_profile::ParameterProfile)]
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeral<ProviderData>>> {
+        vec![]
+    }
+}
