@@ -1,0 +1,322 @@
+"""Tests of tools/moto_launcher.py: the launcher protocol and each moto fix, driven with boto3.
+
+Run: .tools/venv/bin/python -m pytest tools/test_moto_launcher.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+LAUNCHER = Path(__file__).with_name("moto_launcher.py")
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [sys.executable, str(LAUNCHER), "--exit-on-stdin-eof", "--quiet"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline().decode()
+        assert line.startswith("MOTO_PORT="), line
+        port = int(line.strip().split("=", 1)[1])
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.stdin.close()  # --exit-on-stdin-eof: the launcher exits by itself
+        try:
+            assert proc.wait(timeout=10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def client(endpoint, service):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def test_stdout_is_exactly_one_port_line_and_api_is_ready(endpoint):
+    with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=10) as resp:
+        assert resp.status == 200
+
+
+def test_lambda_docker_is_disabled(endpoint):
+    with urllib.request.urlopen(f"{endpoint}/moto-api/config", timeout=10) as resp:
+        config = json.loads(resp.read())
+    assert config["lambda"]["use_docker"] is False
+
+
+# ------------------------------------------------------------------ S3 Intelligent-Tiering
+
+FULL_CONFIG = {
+    "Id": "archive",
+    "Filter": {
+        "And": {
+            "Prefix": "logs/",
+            "Tags": [{"Key": "tier", "Value": "cold"}, {"Key": "team", "Value": "data"}],
+        }
+    },
+    "Status": "Enabled",
+    "Tierings": [
+        {"Days": 90, "AccessTier": "ARCHIVE_ACCESS"},
+        {"Days": 180, "AccessTier": "DEEP_ARCHIVE_ACCESS"},
+    ],
+}
+
+
+@pytest.fixture()
+def bucket(endpoint):
+    s3 = client(endpoint, "s3")
+    name = unique("tiering")
+    s3.create_bucket(Bucket=name)
+    return s3, name
+
+
+def test_tiering_put_get_round_trips_every_field(bucket):
+    s3, name = bucket
+    s3.put_bucket_intelligent_tiering_configuration(
+        Bucket=name, Id="archive", IntelligentTieringConfiguration=FULL_CONFIG
+    )
+    got = s3.get_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive")
+    assert got["IntelligentTieringConfiguration"] == FULL_CONFIG
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    [{"Prefix": "raw/"}, {"Tag": {"Key": "k", "Value": "v"}}, None],
+    ids=["prefix", "tag", "no-filter"],
+)
+def test_tiering_filter_shapes(bucket, filter_):
+    s3, name = bucket
+    config = {"Id": "one", "Status": "Disabled", "Tierings": [{"Days": 730, "AccessTier": "ARCHIVE_ACCESS"}]}
+    if filter_ is not None:
+        config["Filter"] = filter_
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=name, Id="one", IntelligentTieringConfiguration=config)
+    got = s3.get_bucket_intelligent_tiering_configuration(Bucket=name, Id="one")
+    assert got["IntelligentTieringConfiguration"] == config
+
+
+def test_tiering_put_replaces_existing(bucket):
+    s3, name = bucket
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive", IntelligentTieringConfiguration=FULL_CONFIG)
+    changed = {"Id": "archive", "Status": "Disabled", "Tierings": [{"Days": 200, "AccessTier": "DEEP_ARCHIVE_ACCESS"}]}
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive", IntelligentTieringConfiguration=changed)
+    got = s3.get_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive")
+    assert got["IntelligentTieringConfiguration"] == changed
+
+
+def test_tiering_list_returns_all_sorted_and_not_truncated(bucket):
+    s3, name = bucket
+    empty = s3.list_bucket_intelligent_tiering_configurations(Bucket=name)
+    assert empty["IsTruncated"] is False
+    assert "IntelligentTieringConfigurationList" not in empty
+    for config_id in ("b", "a"):
+        s3.put_bucket_intelligent_tiering_configuration(
+            Bucket=name, Id=config_id, IntelligentTieringConfiguration={**FULL_CONFIG, "Id": config_id}
+        )
+    listed = s3.list_bucket_intelligent_tiering_configurations(Bucket=name)
+    assert listed["IsTruncated"] is False
+    assert [c["Id"] for c in listed["IntelligentTieringConfigurationList"]] == ["a", "b"]
+    assert listed["IntelligentTieringConfigurationList"][0] == {**FULL_CONFIG, "Id": "a"}
+
+
+def test_tiering_delete_removes_config_and_keeps_bucket(bucket):
+    s3, name = bucket
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive", IntelligentTieringConfiguration=FULL_CONFIG)
+    s3.put_object(Bucket=name, Key="logs/x", Body=b"x")
+    resp = s3.delete_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive")
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    s3.head_bucket(Bucket=name)
+    assert s3.get_object(Bucket=name, Key="logs/x")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as err:
+        s3.get_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive")
+    assert err.value.response["Error"]["Code"] == "NoSuchConfiguration"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_tiering_missing_config_and_missing_bucket_errors(endpoint, bucket):
+    s3, name = bucket
+    for call in (s3.get_bucket_intelligent_tiering_configuration, s3.delete_bucket_intelligent_tiering_configuration):
+        with pytest.raises(ClientError) as err:
+            call(Bucket=name, Id="nope")
+        assert err.value.response["Error"]["Code"] == "NoSuchConfiguration"
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as err:
+        s3.get_bucket_intelligent_tiering_configuration(Bucket=unique("missing"), Id="archive")
+    assert err.value.response["Error"]["Code"] == "NoSuchBucket"
+
+
+@pytest.mark.parametrize(
+    "tierings",
+    [
+        [{"Days": 89, "AccessTier": "ARCHIVE_ACCESS"}],
+        [{"Days": 179, "AccessTier": "DEEP_ARCHIVE_ACCESS"}],
+        [{"Days": 731, "AccessTier": "ARCHIVE_ACCESS"}],
+    ],
+    ids=["archive-too-early", "deep-archive-too-early", "too-late"],
+)
+def test_tiering_rejects_days_out_of_range(bucket, tierings):
+    s3, name = bucket
+    with pytest.raises(ClientError) as err:
+        s3.put_bucket_intelligent_tiering_configuration(
+            Bucket=name, Id="x", IntelligentTieringConfiguration={"Id": "x", "Status": "Enabled", "Tierings": tierings}
+        )
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    assert s3.list_bucket_intelligent_tiering_configurations(Bucket=name).get("IntelligentTieringConfigurationList") is None
+
+
+def test_tiering_configs_go_with_the_bucket(bucket):
+    s3, name = bucket
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=name, Id="archive", IntelligentTieringConfiguration=FULL_CONFIG)
+    s3.delete_bucket(Bucket=name)
+    s3.create_bucket(Bucket=name)
+    assert "IntelligentTieringConfigurationList" not in s3.list_bucket_intelligent_tiering_configurations(Bucket=name)
+
+
+# ------------------------------------------------------------------ Secrets Manager
+
+
+def make_secret(sm, value="v1"):
+    name = unique("secret")
+    sm.create_secret(Name=name, SecretString=value)
+    return name
+
+
+def stages(sm, name):
+    return sm.describe_secret(SecretId=name)["VersionIdsToStages"]
+
+
+def test_get_secret_value_follows_awscurrent_after_update_stage(endpoint):
+    sm = client(endpoint, "secretsmanager")
+    name = make_secret(sm, "old")
+    old_id = sm.get_secret_value(SecretId=name)["VersionId"]
+    new_id = sm.put_secret_value(SecretId=name, SecretString="new", VersionStages=["AWSPENDING"])["VersionId"]
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "old"
+
+    sm.update_secret_version_stage(
+        SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=new_id, RemoveFromVersionId=old_id
+    )
+    got = sm.get_secret_value(SecretId=name)
+    assert (got["SecretString"], got["VersionId"]) == ("new", new_id)
+    assert "AWSCURRENT" in got["VersionStages"]
+    assert sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"] == "old"
+
+    # Manual rollback (AWS docs): move AWSCURRENT back to the previous version.
+    sm.update_secret_version_stage(
+        SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=old_id, RemoveFromVersionId=new_id
+    )
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "old"
+
+
+def make_rotation_lambda(endpoint):
+    lam = client(endpoint, "lambda")
+    iam = client(endpoint, "iam")
+    role = iam.create_role(
+        RoleName=unique("role"),
+        AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        ),
+    )["Role"]["Arn"]
+    return lam.create_function(
+        FunctionName=unique("rotator"),
+        Runtime="provided.al2023",
+        Role=role,
+        Handler="bootstrap",
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+    )["FunctionArn"]
+
+
+def test_rotate_immediately_keeps_awscurrent_readable_and_rules_whole(endpoint):
+    sm = client(endpoint, "secretsmanager")
+    name = make_secret(sm, "current-value")
+    current_id = sm.get_secret_value(SecretId=name)["VersionId"]
+    fn = make_rotation_lambda(endpoint)
+
+    rotated = sm.rotate_secret(
+        SecretId=name,
+        RotationLambdaARN=fn,
+        RotationRules={"ScheduleExpression": "rate(10 days)", "Duration": "2h"},
+        RotateImmediately=True,
+    )
+    new_id = rotated["VersionId"]
+    assert new_id != current_id
+
+    got = sm.get_secret_value(SecretId=name)
+    assert (got["SecretString"], got["VersionId"]) == ("current-value", current_id)
+    assert stages(sm, name)[new_id] == ["AWSPENDING"]
+
+    described = sm.describe_secret(SecretId=name)
+    assert described["RotationEnabled"] is True
+    assert described["RotationLambdaARN"] == fn
+    assert described["RotationRules"] == {"ScheduleExpression": "rate(10 days)", "Duration": "2h"}
+
+    # A rotation still pending (the function never ran here) blocks the next one, as in AWS.
+    with pytest.raises(ClientError) as err:
+        sm.rotate_secret(SecretId=name)
+    assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+
+    # What the rotation function does: createSecret, then finishSecret.
+    sm.put_secret_value(SecretId=name, ClientRequestToken=new_id, SecretString="rotated", VersionStages=["AWSPENDING"])
+    sm.update_secret_version_stage(
+        SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=new_id, RemoveFromVersionId=current_id
+    )
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "rotated"
+
+    # Completed rotation (AWSPENDING on the current version): rotating again is allowed, keeps
+    # the configured function and rules.
+    again = sm.rotate_secret(SecretId=name)
+    assert again["VersionId"] not in (current_id, new_id)
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "rotated"
+    described = sm.describe_secret(SecretId=name)
+    assert described["RotationLambdaARN"] == fn
+    assert described["RotationRules"] == {"ScheduleExpression": "rate(10 days)", "Duration": "2h"}
+
+
+def test_rotate_with_days_keeps_automatically_after_days(endpoint):
+    sm = client(endpoint, "secretsmanager")
+    name = make_secret(sm)
+    fn = make_rotation_lambda(endpoint)
+    sm.rotate_secret(SecretId=name, RotationLambdaARN=fn, RotationRules={"AutomaticallyAfterDays": 30, "Duration": "3h"})
+    rules = sm.describe_secret(SecretId=name)["RotationRules"]
+    assert rules == {"AutomaticallyAfterDays": 30, "Duration": "3h"}
+
+
+def test_rotate_not_immediately_leaves_no_pending_version(endpoint):
+    sm = client(endpoint, "secretsmanager")
+    name = make_secret(sm, "v")
+    fn = make_rotation_lambda(endpoint)
+    before = stages(sm, name)
+    sm.rotate_secret(SecretId=name, RotationLambdaARN=fn, RotationRules={"AutomaticallyAfterDays": 7}, RotateImmediately=False)
+    assert stages(sm, name) == before
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "v"
+
+
+def test_rotate_without_function_keeps_value_readable(endpoint):
+    sm = client(endpoint, "secretsmanager")
+    name = make_secret(sm, "kept")
+    rotated = sm.rotate_secret(SecretId=name, RotationRules={"AutomaticallyAfterDays": 1})
+    got = sm.get_secret_value(SecretId=name)
+    assert (got["SecretString"], got["VersionId"]) == ("kept", rotated["VersionId"])
