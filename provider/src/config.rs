@@ -11,10 +11,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use serde::Deserialize;
 use tfplugin::schema::{check, length_between};
-use tfplugin::{AttrPath, Attribute, Block, Config, DiagResult, Diagnostic, Diagnostics, NestedBlock, Nesting, Schema, Type, Value};
+use tfplugin::{
+    Attribute, Block, Config, DiagResult, Diagnostic, NestedBlock, Nesting, Schema, Type, Value,
+};
 use tokio::sync::OnceCell;
 
 /// Services whose endpoints can be overridden.
@@ -31,11 +35,15 @@ pub const SERVICES: &[&str] = &[
 
 /// The provider configuration schema.
 pub fn schema() -> Schema {
-    let mut endpoints = Block::new("Custom service endpoints (e.g. a local emulator). Each overrides `AWS_ENDPOINT_URL_<SERVICE>` and `AWS_ENDPOINT_URL`.");
+    let mut endpoints = Block::new(
+        "Custom service endpoints (e.g. a local emulator). Each overrides `AWS_ENDPOINT_URL_<SERVICE>` and `AWS_ENDPOINT_URL`.",
+    );
     for s in SERVICES {
         endpoints = endpoints.attr(
             Attribute::string(s)
-                .describe(&format!("Endpoint URL for {s}, e.g. `http://127.0.0.1:5000`."))
+                .describe(&format!(
+                    "Endpoint URL for {s}, e.g. `http://127.0.0.1:5000`."
+                ))
                 .validate(url_validator()),
         );
     }
@@ -88,18 +96,28 @@ pub fn schema() -> Schema {
 }
 
 fn url_validator() -> std::sync::Arc<dyn tfplugin::schema::Validator> {
-    check("Invalid endpoint URL", "An http(s) URL.", |v| match v.as_str() {
-        Some(u) if (u.starts_with("http://") || u.starts_with("https://")) && u.len() > 8 => Ok(()),
-        Some(u) => Err(format!("{u:?} is not an http(s) URL.")),
-        None => Ok(()),
+    check("Invalid endpoint URL", "An http(s) URL.", |v| {
+        match v.as_str() {
+            Some(u) if (u.starts_with("http://") || u.starts_with("https://")) && u.len() > 8 => {
+                Ok(())
+            }
+            Some(u) => Err(format!("{u:?} is not an http(s) URL.")),
+            None => Ok(()),
+        }
     })
 }
 
 fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Parses `1h30m`, `45m`, `900s`.
@@ -192,7 +210,11 @@ pub struct ProviderData {
 /// Builds [`ProviderData`] from the provider block (no I/O).
 pub fn configure(config: Config) -> DiagResult<ProviderData> {
     let c: RawConfig = config.model()?;
-    let duration = c.assume_role.first().and_then(|a| a.duration.as_deref()).and_then(parse_duration);
+    let duration = c
+        .assume_role
+        .first()
+        .and_then(|a| a.duration.as_deref())
+        .and_then(parse_duration);
     let settings = Settings {
         region: c.region,
         profile: c.profile,
@@ -213,7 +235,12 @@ pub fn configure(config: Config) -> DiagResult<ProviderData> {
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect(),
-        default_tags: c.default_tags.into_iter().next().and_then(|t| t.tags).unwrap_or_default(),
+        default_tags: c
+            .default_tags
+            .into_iter()
+            .next()
+            .and_then(|t| t.tags)
+            .unwrap_or_default(),
     };
     Ok(ProviderData::new(settings))
 }
@@ -262,7 +289,11 @@ impl ProviderData {
                 match &s.assume_role {
                     Some((arn, session, external, duration)) => {
                         let mut b = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
-                            .session_name(session.clone().unwrap_or_else(|| "terraform-provider-logexaminer".into()));
+                            .session_name(
+                                session
+                                    .clone()
+                                    .unwrap_or_else(|| "terraform-provider-logexaminer".into()),
+                            );
                         if let Some(x) = external {
                             b = b.external_id(x.clone());
                         }
@@ -271,7 +302,11 @@ impl ProviderData {
                         }
                         let provider = b.configure(&base).build().await;
                         base.into_builder()
-                            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                            .credentials_provider(
+                                aws_credential_types::provider::SharedCredentialsProvider::new(
+                                    provider,
+                                ),
+                            )
                             .build()
                     }
                     None => base,
@@ -384,6 +419,10 @@ mod tests {
 
     #[test]
     fn every_attribute_is_described() {
-        assert!(schema().block.undocumented("").is_empty(), "{:?}", schema().block.undocumented(""));
+        assert!(
+            schema().block.undocumented("").is_empty(),
+            "{:?}",
+            schema().block.undocumented("")
+        );
     }
 }

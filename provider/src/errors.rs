@@ -41,7 +41,13 @@ impl fmt::Display for Action {
 }
 
 /// An error diagnostic "<action> <service> <resource> (<id>): <cause>".
-pub fn failed(action: Action, service: &str, resource: &str, id: &str, cause: impl fmt::Display) -> Diagnostic {
+pub fn failed(
+    action: Action,
+    service: &str,
+    resource: &str,
+    id: &str,
+    cause: impl fmt::Display,
+) -> Diagnostic {
     let summary = format!("{action} {service} {resource} ({id})");
     Diagnostic::error(summary.clone(), format!("{summary}: {cause}"))
 }
@@ -67,8 +73,17 @@ mod tests {
 
     #[test]
     fn format() {
-        let d = failed(Action::Creating, "S3", "tier policy", "logs-bucket", "AccessDenied");
+        let d = failed(
+            Action::Creating,
+            "S3",
+            "tier policy",
+            "logs-bucket",
+            "AccessDenied",
+        );
         assert_eq!(d.summary, "creating S3 tier policy (logs-bucket)");
-        assert_eq!(d.detail, "creating S3 tier policy (logs-bucket): AccessDenied");
+        assert_eq!(
+            d.detail,
+            "creating S3 tier policy (logs-bucket): AccessDenied"
+        );
     }
 }

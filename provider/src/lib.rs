@@ -11,6 +11,7 @@
 pub mod config;
 pub mod errors;
 pub mod rds;
+pub mod s3;
 
 use std::sync::Arc;
 
@@ -30,14 +31,20 @@ impl tfplugin::Provider for LogExaminer {
     fn schema(&self) -> Schema {
         config::schema()
     }
-    async fn configure(&self, _terraform_version: &str, config: Config) -> DiagResult<ProviderData> {
+    async fn configure(
+        &self,
+        _terraform_version: &str,
+        config: Config,
+    ) -> DiagResult<ProviderData> {
         config::configure(config)
     }
     fn resources(&self) -> Vec<Arc<dyn DynResource<ProviderData>>> {
         vec![]
     }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
-        vec![tfplugin::data_source(rds::parameter_profile::ParameterProfile)]
+        vec![tfplugin::data_source(
+            rds::parameter_profile::ParameterProfile,
+        )]
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeral<ProviderData>>> {
         vec![]

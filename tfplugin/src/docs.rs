@@ -207,12 +207,30 @@ pub fn render(
         i += 1;
     }
     if let Some(n) = notes {
-        let _ = writeln!(out, "{}\n", n.trim_end());
+        let _ = writeln!(out, "{}\n", demote_headings(n.trim_end()));
     }
     while out.ends_with("\n\n") {
         out.pop();
     }
     out
+}
+
+/// Pushes every Markdown heading of `notes` one level down (outside code fences),
+/// so hand-written notes nest under the page title.
+fn demote_headings(notes: &str) -> String {
+    let mut fenced = false;
+    let mut out = String::with_capacity(notes.len() + 16);
+    for line in notes.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        }
+        if !fenced && line.starts_with('#') {
+            out.push('#');
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
 }
 
 fn first_sentence(s: &str) -> String {
@@ -260,5 +278,13 @@ mod tests {
         assert!(md.contains("### Read-Only\n\n- `id` (String) ID."));
         assert!(md.contains("### Nested Schema for `grant`"));
         assert!(md.contains("description: |-\n  Thing."));
+        let with_notes = render(
+            Kind::Resource,
+            "x_thing",
+            &s,
+            None,
+            Some("# Rules\n```sh\n# not a heading\n```"),
+        );
+        assert!(with_notes.contains("## Rules\n```sh\n# not a heading\n```"));
     }
 }

@@ -128,6 +128,12 @@ impl Value {
             _ => true,
         }
     }
+    /// Paths of every unknown value inside (depth-first; an unknown collection is one path).
+    pub fn unknown_paths(&self) -> Vec<AttrPath> {
+        let mut out = Vec::new();
+        collect_unknown(self, AttrPath::root(), &mut out);
+        out
+    }
     /// The string, if this is a known string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -228,6 +234,29 @@ impl Value {
     }
 }
 
+fn collect_unknown(v: &Value, at: AttrPath, out: &mut Vec<AttrPath>) {
+    match v {
+        Value::Unknown => out.push(at),
+        Value::List(items) | Value::Set(items) => {
+            for (i, it) in items.iter().enumerate() {
+                collect_unknown(it, at.clone().index(i as i64), out);
+            }
+        }
+        Value::Map(m) => {
+            for (k, it) in m {
+                collect_unknown(it, at.clone().key(k), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, it) in m {
+                collect_unknown(it, at.clone().attr(k), out);
+            }
+        }
+        Value::Dynamic(_, inner) => collect_unknown(inner, at, out),
+        _ => {}
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::String(s.to_string())
@@ -282,5 +311,13 @@ mod tests {
         assert!(!v.set(&AttrPath::root().attr("q").attr("r"), Value::Null));
         assert!(!Value::Unknown.is_fully_known());
         assert_eq!(Value::Unknown.get(&p), &Value::Unknown);
+        v.set(
+            &AttrPath::root().attr("a").index(0).attr("c"),
+            Value::Unknown,
+        );
+        assert_eq!(
+            v.unknown_paths(),
+            vec![AttrPath::root().attr("a").index(0).attr("c")]
+        );
     }
 }

@@ -149,7 +149,8 @@ pub enum InstanceClassError {
 
 fn sizes_text(sizes: &[&'static str]) -> String {
     if sizes.is_empty() {
-        String::new()
+        let types: Vec<String> = families().iter().map(|f| format!("db.{f}")).collect();
+        format!(" (types covered: {})", types.join(", "))
     } else {
         format!(" (known sizes of this type: {})", sizes.join(", "))
     }
@@ -174,7 +175,7 @@ pub fn all() -> &'static [InstanceClass] {
 /// The instance class types (`t3`, `r6g`, ...) the table covers, in table order.
 pub fn families() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
-    for c in &CLASSES {
+    for c in all() {
         if !out.contains(&c.family) {
             out.push(c.family);
         }
@@ -183,7 +184,7 @@ pub fn families() -> Vec<&'static str> {
 }
 
 fn find(name: &str) -> Option<&'static InstanceClass> {
-    CLASSES.iter().find(|c| c.name == name)
+    all().iter().find(|c| c.name == name)
 }
 
 fn is_token(s: &str) -> bool {
@@ -233,7 +234,10 @@ pub fn lookup(name: &str) -> Result<&'static InstanceClass, InstanceClassError> 
         if let Some(c) = find(&lower).or_else(|| find(&format!("db.{lower}"))) {
             return Err(malformed(
                 name,
-                format!("instance class names are lower case; did you mean `{}`?", c.name),
+                format!(
+                    "instance class names are lower case; did you mean `{}`?",
+                    c.name
+                ),
             ));
         }
         return Err(malformed(
@@ -253,11 +257,9 @@ pub fn lookup(name: &str) -> Result<&'static InstanceClass, InstanceClassError> 
             name,
             match find(&format!("db.{name}")) {
                 Some(c) => format!("it lacks the `db.` prefix; did you mean `{}`?", c.name),
-                None => {
-                    "expected db.<type>.<size>, e.g. db.r6g.large (RDS class names start with \
+                None => "expected db.<type>.<size>, e.g. db.r6g.large (RDS class names start with \
                      `db.`)"
-                        .to_string()
-                }
+                    .to_string(),
             },
         ));
     };
@@ -283,36 +285,52 @@ pub fn lookup(name: &str) -> Result<&'static InstanceClass, InstanceClassError> 
         ));
     }
 
-    let family_sizes: Vec<&'static str> = CLASSES
+    let family_sizes: Vec<&'static str> = all()
         .iter()
         .filter(|c| c.family == family)
         .map(|c| c.size)
         .collect();
     let candidates: Vec<&'static InstanceClass> = if family_sizes.is_empty() {
-        CLASSES.iter().collect()
+        all().iter().collect()
     } else {
-        CLASSES.iter().filter(|c| c.family == family).collect()
+        all().iter().filter(|c| c.family == family).collect()
     };
-    let mut scored: Vec<(usize, usize, &'static str)> = candidates
+    let wanted_rank = size_rank(size);
+    let mut scored: Vec<(usize, usize, usize, &'static str)> = candidates
         .iter()
         .enumerate()
         .map(|(i, c)| {
+            // A known size of a known type: rank by how far apart the sizes are.
+            let size_distance = match (family_sizes.is_empty(), wanted_rank, size_rank(c.size)) {
+                (false, Some(w), Some(have)) => w.abs_diff(have),
+                _ => 0,
+            };
             // Same size in another type is the likeliest intent when the type is unknown.
             let bonus = usize::from(family_sizes.is_empty() && c.size != size);
-            (levenshtein(name, c.name) + bonus, i, c.name)
+            (size_distance, levenshtein(name, c.name) + bonus, i, c.name)
         })
         .collect();
     scored.sort();
     let suggestions = scored
         .into_iter()
         .take(MAX_SUGGESTIONS)
-        .map(|(_, _, n)| n)
+        .map(|(_, _, _, n)| n)
         .collect();
     Err(InstanceClassError::Unknown {
         input: name.to_string(),
         family_sizes,
         suggestions,
     })
+}
+
+/// EC2 size names from smallest to largest.
+const SIZE_ORDER: [&str; 15] = [
+    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
+    "12xlarge", "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal",
+];
+
+fn size_rank(size: &str) -> Option<usize> {
+    SIZE_ORDER.iter().position(|s| *s == size)
 }
 
 /// Edit distance (insertions, deletions, substitutions) between two strings.
@@ -369,7 +387,9 @@ mod tests {
         assert_eq!(all().len(), 52);
         assert_eq!(
             families(),
-            vec!["t3", "t4g", "m5", "m6g", "m6i", "m7g", "r5", "r6g", "r6i", "r7g"]
+            vec![
+                "t3", "t4g", "m5", "m6g", "m6i", "m7g", "r5", "r6g", "r6i", "r7g"
+            ]
         );
         for c in all() {
             assert_eq!(format!("db.{}.{}", c.family, c.size), c.name);
@@ -391,7 +411,10 @@ mod tests {
             ("   ", "it is empty"),
             (" db.r6g.large", "did you mean `db.r6g.large`?"),
             ("db.r6g.large\n", "leading or trailing blanks"),
-            ("r6g.large", "lacks the `db.` prefix; did you mean `db.r6g.large`?"),
+            (
+                "r6g.large",
+                "lacks the `db.` prefix; did you mean `db.r6g.large`?",
+            ),
             ("DB.R6G.LARGE", "lower case; did you mean `db.r6g.large`?"),
             ("R6G.Large", "lower case; did you mean `db.r6g.large`?"),
             ("Db.Foo.Bar", "instance class names are lower case"),
@@ -421,13 +444,28 @@ mod tests {
         // (input, expected family sizes listed?, expected first suggestion, must be in suggestions)
         let cases: &[(&str, bool, &str, &[&str])] = &[
             ("db.r6g.medium", true, "db.r6g.large", &["db.r6g.large"]),
-            ("db.r6g.16xlarge", true, "db.r6g.8xlarge", &["db.r6g.8xlarge"]),
+            (
+                "db.r6g.16xlarge",
+                true,
+                "db.r6g.8xlarge",
+                &["db.r6g.8xlarge"],
+            ),
             ("db.r6g.xlarg", true, "db.r6g.xlarge", &["db.r6g.xlarge"]),
             ("db.t3.nano", true, "db.t3.micro", &["db.t3.micro"]),
             ("db.r6gd.large", false, "db.r6g.large", &["db.r6g.large"]),
-            ("db.r8g.large", false, "db.r6g.large", &["db.r6g.large", "db.r7g.large"]),
+            (
+                "db.r8g.large",
+                false,
+                "db.r6g.large",
+                &["db.r6g.large", "db.r7g.large"],
+            ),
             ("db.m6gx.large", false, "db.m6g.large", &["db.m6g.large"]),
-            ("db.t4.micro", false, "db.t3.micro", &["db.t3.micro", "db.t4g.micro"]),
+            (
+                "db.t4.micro",
+                false,
+                "db.t3.micro",
+                &["db.t3.micro", "db.t4g.micro"],
+            ),
         ];
         for (input, sizes, first, contains) in cases {
             match lookup(input) {
@@ -438,11 +476,18 @@ mod tests {
                         ..
                     },
                 ) => {
-                    assert_eq!(!family_sizes.is_empty(), *sizes, "{input}: {family_sizes:?}");
+                    assert_eq!(
+                        !family_sizes.is_empty(),
+                        *sizes,
+                        "{input}: {family_sizes:?}"
+                    );
                     assert!(suggestions.len() <= MAX_SUGGESTIONS);
                     assert_eq!(suggestions.first(), Some(first), "{input}: {suggestions:?}");
                     for c in *contains {
-                        assert!(suggestions.contains(c), "{input}: {suggestions:?} lacks {c}");
+                        assert!(
+                            suggestions.contains(c),
+                            "{input}: {suggestions:?} lacks {c}"
+                        );
                     }
                     let msg = e.to_string();
                     assert!(msg.contains("did you mean"), "{msg}");
@@ -459,6 +504,18 @@ mod tests {
         let msg = err.to_string();
         assert!(
             msg.contains("known sizes of this type: large, xlarge, 2xlarge, 4xlarge, 8xlarge"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_type_lists_the_covered_types() {
+        let msg = lookup("db.x2g.large").expect_err("unknown").to_string();
+        assert!(
+            msg.contains(
+                "(types covered: db.t3, db.t4g, db.m5, db.m6g, db.m6i, db.m7g, db.r5, db.r6g, \
+                 db.r6i, db.r7g)"
+            ),
             "{msg}"
         );
     }

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tfplugin::{
-    Attribute, Block, Config, Ctx, DataSource, DiagResult, Diagnostic, Diagnostics, Schema, Type,
+    AttrPath, Attribute, Block, Config, Ctx, DataSource, DiagResult, Diagnostic, Diagnostics,
+    Schema, Type,
 };
 
 use super::parameter_rules::{self, ProfileInput};
 use crate::ProviderData;
-use crate::rds::parameter_rules::Finding;
+use crate::rds::parameter_rules::{Finding, PathStep, Severity};
 
 /// The data source.
 pub struct ParameterProfile;
@@ -51,10 +52,23 @@ fn input(m: &Model) -> ProfileInput {
     }
 }
 
+/// A rule finding as a diagnostic on the attribute it is about.
+fn finding_to_diagnostic(f: Finding) -> Diagnostic {
+    let d = match f.severity {
+        Severity::Error => Diagnostic::error(f.summary, f.detail),
+        Severity::Warning => Diagnostic::warning(f.summary, f.detail),
+    };
+    let p = f.path.into_iter().fold(AttrPath::root(), |p, s| match s {
+        PathStep::Attr(a) => p.attr(a),
+        PathStep::Key(k) => p.key(k),
+    });
+    if p.is_root() { d } else { d.at(p) }
+}
+
 fn to_diags(findings: Vec<Finding>) -> Diagnostics {
     let mut d = Diagnostics::new();
     for f in findings {
-        d.push(crate::rds::parameter_rules::finding_to_diagnostic(f));
+        d.push(finding_to_diagnostic(f));
     }
     d
 }
@@ -74,9 +88,9 @@ impl DataSource<ProviderData> for ParameterProfile {
             ("apply_method", Type::String),
         ]);
         Schema::new(
-            Block::new("Computes a validated RDS DB parameter list for the Hive Metastore (MySQL 8.0/8.4, PostgreSQL 14-17, Aurora), using RDS formula values where memory-relative. It rejects, at plan time and on the offending override, parameters the family does not have (e.g. `query_cache_size`, removed in MySQL 8.0), byte-valued parameters given as percentages, and values out of range. Pure computation: no AWS calls.")
-                .attr(Attribute::string("family").required().describe("DB parameter group family: `mysql8.0`, `mysql8.4`, `postgres14`..`postgres17`, `aurora-mysql8.0`, `aurora-postgresql15`, `aurora-postgresql16`."))
-                .attr(Attribute::string("workload").describe("Workload profile; `hive_metastore` (default)."))
+            Block::new("Computes a validated RDS DB parameter list for the Hive Metastore (MySQL 8.0/8.4, PostgreSQL 14-17), using RDS formula values where memory-relative. It rejects, at plan time and on the offending override, parameters the family does not have (e.g. `query_cache_size`, removed in MySQL 8.0), byte-valued parameters given as percentages, and values out of range. Pure computation: no AWS calls.")
+                .attr(Attribute::string("family").required().describe("DB parameter group family: `mysql8.0`, `mysql8.4`, `postgres14`, `postgres15`, `postgres16` or `postgres17`. Aurora families are rejected: Aurora keeps these settings in a cluster parameter group."))
+                .attr(Attribute::string("workload").describe("Workload profile; `hive_metastore` (default) or `general`."))
                 .attr(Attribute::string("instance_class").required().describe("RDS instance class, e.g. `db.r6g.large`; used to check memory-relative values."))
                 .attr(Attribute::string("engine_version").describe("Engine version such as `8.0.35`; picks `innodb_redo_log_capacity` (8.0.30+) or `innodb_log_file_size` (older)."))
                 .attr(Attribute::new("overrides", Type::map(Type::String)).describe("Parameter values that replace the profile's (validated like the profile's own)."))
@@ -108,7 +122,7 @@ impl DataSource<ProviderData> for ParameterProfile {
                 .map(|x| ParameterOut {
                     name: x.name,
                     value: x.value,
-                    apply_method: x.apply_method,
+                    apply_method: x.apply_method.as_str().to_string(),
                 })
                 .collect(),
         );
@@ -116,11 +130,15 @@ impl DataSource<ProviderData> for ParameterProfile {
         m.id = Some(format!(
             "{}/{}/{}",
             m.family,
-            m.workload.clone().unwrap_or_else(|| "hive_metastore".into()),
+            m.workload
+                .clone()
+                .unwrap_or_else(|| "hive_metastore".into()),
             m.instance_class
         ));
         if m.parameters.as_ref().is_some_and(Vec::is_empty) {
-            return Err(Diagnostic::error("Empty profile", "The profile produced no parameters.").into());
+            return Err(
+                Diagnostic::error("Empty profile", "The profile produced no parameters.").into(),
+            );
         }
         Ok(m)
     }

@@ -37,9 +37,9 @@
 use std::collections::BTreeMap;
 
 use super::tier_rules::{
-    IntelligentTiering, MAX_TIER_SET_NAME_LEN, MAX_TIERING_NAME_LEN, MinimumObjectSize,
+    Filter, IntelligentTiering, MAX_TIER_SET_NAME_LEN, MAX_TIERING_NAME_LEN, MinimumObjectSize,
     NoncurrentTransition, StorageClass, TierPolicy, TierSet, TieringFilter, Transition, Val,
-    Filter, valid_name,
+    valid_name,
 };
 
 /// Prefix of the lifecycle rule IDs the resource owns: `logexaminer:<name>:<n>`.
@@ -391,7 +391,7 @@ pub fn owned_tiering_config(id: &str) -> bool {
 // Policy -> rules
 // ---------------------------------------------------------------------------------------------
 
-fn need<'a, T>(v: &'a Val<T>, path: impl FnOnce() -> String) -> Result<&'a T, DocError> {
+fn need<T>(v: &Val<T>, path: impl FnOnce() -> String) -> Result<&T, DocError> {
     match v {
         Val::Known(x) => Ok(x),
         Val::Unknown => Err(DocError::Unknown { path: path() }),
@@ -399,7 +399,7 @@ fn need<'a, T>(v: &'a Val<T>, path: impl FnOnce() -> String) -> Result<&'a T, Do
     }
 }
 
-fn opt<'a, T>(v: &'a Val<T>, path: impl FnOnce() -> String) -> Result<Option<&'a T>, DocError> {
+fn opt<T>(v: &Val<T>, path: impl FnOnce() -> String) -> Result<Option<&T>, DocError> {
     match v {
         Val::Known(x) => Ok(Some(x)),
         Val::Unknown => Err(DocError::Unknown { path: path() }),
@@ -483,8 +483,10 @@ pub fn rules_for_tier_set(ts: &TierSet, index: usize) -> Result<Vec<LifecycleRul
         });
     }
     let expiration = opt(&ts.expiration_days, || p(".expiration_days"))?.copied();
-    let noncurrent_expiration =
-        opt(&ts.noncurrent_expiration_days, || p(".noncurrent_expiration_days"))?.copied();
+    let noncurrent_expiration = opt(&ts.noncurrent_expiration_days, || {
+        p(".noncurrent_expiration_days")
+    })?
+    .copied();
     let abort = opt(&ts.abort_incomplete_multipart_days, || {
         p(".abort_incomplete_multipart_days")
     })?
@@ -543,13 +545,13 @@ pub fn desired_rules(policy: &TierPolicy) -> Result<Vec<LifecycleRule>, DocError
     let mut names = BTreeMap::new();
     let mut rules = Vec::new();
     for (i, ts) in policy.tier_set.items().iter().enumerate() {
-        if let Val::Known(name) = &ts.name {
-            if names.insert(name.clone(), i).is_some() {
-                return Err(DocError::DuplicateName {
-                    path: format!("tier_set[{i}].name"),
-                    name: name.clone(),
-                });
-            }
+        if let Val::Known(name) = &ts.name
+            && names.insert(name.clone(), i).is_some()
+        {
+            return Err(DocError::DuplicateName {
+                path: format!("tier_set[{i}].name"),
+                name: name.clone(),
+            });
         }
         rules.extend(rules_for_tier_set(ts, i)?);
     }
@@ -606,7 +608,11 @@ pub fn merge_document(
 /// `existing` without the owned rules (what destroy writes back; delete the configuration when
 /// this is empty).
 pub fn remove_owned(existing: &[LifecycleRule]) -> Vec<LifecycleRule> {
-    existing.iter().filter(|r| !rule_owned(r)).cloned().collect()
+    existing
+        .iter()
+        .filter(|r| !rule_owned(r))
+        .cloned()
+        .collect()
 }
 
 /// A rule in a form where equivalent spellings compare equal.
@@ -867,8 +873,10 @@ pub fn tiering_config(it: &IntelligentTiering, index: usize) -> Result<ItConfig,
         ),
     };
     let archive_days = opt(&it.archive_access_days, || p(".archive_access_days"))?.copied();
-    let deep_archive_days =
-        opt(&it.deep_archive_access_days, || p(".deep_archive_access_days"))?.copied();
+    let deep_archive_days = opt(&it.deep_archive_access_days, || {
+        p(".deep_archive_access_days")
+    })?
+    .copied();
     if archive_days.is_none() && deep_archive_days.is_none() {
         return Err(DocError::NoTier { path: p("") });
     }
@@ -990,4 +998,749 @@ pub fn tiering_changes(existing: &[ItConfig], desired: &[ItConfig]) -> TieringCh
         .map(|e| e.id.clone())
         .collect();
     TieringChanges { put, delete }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tier_rules::validate;
+    use super::*;
+
+    fn tr(days: i64, class: &str) -> Transition {
+        Transition {
+            days: days.into(),
+            storage_class: class.into(),
+        }
+    }
+
+    fn tag_map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn tag(k: &str, v: &str) -> Tag {
+        Tag {
+            key: k.to_owned(),
+            value: v.to_owned(),
+        }
+    }
+
+    fn policy() -> TierPolicy {
+        TierPolicy {
+            bucket: "b".into(),
+            tier_set: Val::Known(vec![
+                TierSet {
+                    name: "app".into(),
+                    filter: Val::Known(Filter {
+                        prefix: "app/".into(),
+                        object_size_greater_than: 131072.into(),
+                        ..Filter::default()
+                    }),
+                    transition: Val::Known(vec![tr(30, "STANDARD_IA"), tr(90, "GLACIER")]),
+                    noncurrent_transition: Val::Known(vec![NoncurrentTransition {
+                        noncurrent_days: 30.into(),
+                        newer_noncurrent_versions: 2.into(),
+                        storage_class: "STANDARD_IA".into(),
+                    }]),
+                    expiration_days: 365.into(),
+                    noncurrent_expiration_days: 90.into(),
+                    abort_incomplete_multipart_days: 7.into(),
+                },
+                TierSet {
+                    name: "audit".into(),
+                    filter: Val::Known(Filter {
+                        prefix: "audit/".into(),
+                        tags: Val::Known(tag_map(&[("class", "audit")])),
+                        ..Filter::default()
+                    }),
+                    transition: Val::Known(vec![tr(0, "DEEP_ARCHIVE")]),
+                    expiration_days: 2555.into(),
+                    ..TierSet::default()
+                },
+                TierSet {
+                    name: "tmp".into(),
+                    filter: Val::Known(Filter {
+                        prefix: "tmp/".into(),
+                        ..Filter::default()
+                    }),
+                    expiration_days: 1.into(),
+                    abort_incomplete_multipart_days: 1.into(),
+                    ..TierSet::default()
+                },
+            ]),
+            intelligent_tiering: Val::Known(vec![
+                IntelligentTiering {
+                    name: "data".into(),
+                    filter: Val::Known(TieringFilter {
+                        prefix: "data/".into(),
+                        tags: Val::Known(tag_map(&[("b", "2"), ("a", "1")])),
+                    }),
+                    archive_access_days: 90.into(),
+                    deep_archive_access_days: 180.into(),
+                },
+                IntelligentTiering {
+                    name: "all.deep".into(),
+                    filter: Val::Known(TieringFilter {
+                        prefix: "deep/".into(),
+                        tags: Val::Null,
+                    }),
+                    archive_access_days: Val::Null,
+                    deep_archive_access_days: 365.into(),
+                },
+            ]),
+            transition_default_minimum_object_size: "varies_by_storage_class".into(),
+            ..TierPolicy::default()
+        }
+    }
+
+    fn foreign(id: &str) -> LifecycleRule {
+        LifecycleRule {
+            id: Some(id.to_owned()),
+            status: RuleStatus::Disabled,
+            legacy_prefix: Some("legacy/".to_owned()),
+            filter: None,
+            transitions: vec![RuleTransition {
+                days: None,
+                date: Some("2030-01-01T00:00:00Z".to_owned()),
+                storage_class: "GLACIER".to_owned(),
+            }],
+            expired_object_delete_marker: Some(true),
+            ..LifecycleRule::default()
+        }
+    }
+
+    #[test]
+    fn policy_under_test_is_valid() {
+        assert_eq!(validate(&policy()), vec![]);
+    }
+
+    #[test]
+    fn rule_ids_and_ownership() {
+        let cases: &[(&str, Option<(&str, u32)>)] = &[
+            ("logexaminer:app:0", Some(("app", 0))),
+            ("logexaminer:app.v2_x-y:1", Some(("app.v2_x-y", 1))),
+            ("logexaminer:a:b:0", None),
+            ("logexaminer:app:", None),
+            ("logexaminer:app:x", None),
+            ("logexaminer:app:+1", None),
+            ("logexaminer::0", None),
+            ("logexaminer:app", None),
+            ("Logexaminer:app:0", None),
+            ("other-team-rule", None),
+            ("", None),
+        ];
+        for (id, want) in cases {
+            assert_eq!(parse_rule_id(id), *want, "{id}");
+            assert_eq!(owned(id), want.is_some(), "{id}");
+        }
+        assert_eq!(rule_id("app", 1), "logexaminer:app:1");
+        let longest = "a".repeat(MAX_TIER_SET_NAME_LEN);
+        assert_eq!(rule_id(&longest, 0).len(), MAX_RULE_ID_LEN);
+        assert!(owned(&rule_id(&longest, 0)));
+
+        let it_cases: &[(&str, Option<&str>)] = &[
+            ("logexaminer-data", Some("data")),
+            ("logexaminer-all.deep", Some("all.deep")),
+            ("logexaminer-", None),
+            ("logexaminer-a:b", None),
+            ("logexaminer:data", None),
+            ("team-config", None),
+        ];
+        for (id, want) in it_cases {
+            assert_eq!(parse_tiering_config_id(id), *want, "{id}");
+            assert_eq!(owned_tiering_config(id), want.is_some(), "{id}");
+        }
+        let longest = "a".repeat(MAX_TIERING_NAME_LEN);
+        assert_eq!(tiering_config_id(&longest).len(), MAX_IT_ID_LEN);
+        assert!(
+            tiering_config_id(&longest)
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        );
+    }
+
+    #[test]
+    fn build_filter_shapes() {
+        let none = BTreeMap::new();
+        let one = tag_map(&[("k", "v")]);
+        let cases: Vec<(RuleFilter, RuleFilter)> = vec![
+            (
+                build_filter("", &none, None, None),
+                RuleFilter::Prefix(String::new()),
+            ),
+            (
+                build_filter("p/", &none, None, None),
+                RuleFilter::Prefix("p/".to_owned()),
+            ),
+            (
+                build_filter("", &one, None, None),
+                RuleFilter::Tag(tag("k", "v")),
+            ),
+            (
+                build_filter("", &none, Some(5), None),
+                RuleFilter::ObjectSizeGreaterThan(5),
+            ),
+            (
+                build_filter("", &none, None, Some(9)),
+                RuleFilter::ObjectSizeLessThan(9),
+            ),
+            (
+                build_filter("p/", &one, None, Some(9)),
+                RuleFilter::And(AndFilter {
+                    prefix: Some("p/".to_owned()),
+                    tags: vec![tag("k", "v")],
+                    object_size_greater_than: None,
+                    object_size_less_than: Some(9),
+                }),
+            ),
+            (
+                build_filter("", &tag_map(&[("b", "2"), ("a", "1")]), None, None),
+                RuleFilter::And(AndFilter {
+                    prefix: None,
+                    tags: vec![tag("a", "1"), tag("b", "2")],
+                    ..AndFilter::default()
+                }),
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn desired_rules_of_the_policy() {
+        let rules = desired_rules(&policy()).expect("renders");
+        let expected = vec![
+            LifecycleRule {
+                id: Some("logexaminer:app:0".to_owned()),
+                filter: Some(RuleFilter::And(AndFilter {
+                    prefix: Some("app/".to_owned()),
+                    object_size_greater_than: Some(131072),
+                    ..AndFilter::default()
+                })),
+                transitions: vec![
+                    RuleTransition {
+                        days: Some(30),
+                        date: None,
+                        storage_class: "STANDARD_IA".to_owned(),
+                    },
+                    RuleTransition {
+                        days: Some(90),
+                        date: None,
+                        storage_class: "GLACIER".to_owned(),
+                    },
+                ],
+                noncurrent_transitions: vec![RuleNoncurrentTransition {
+                    noncurrent_days: Some(30),
+                    newer_noncurrent_versions: Some(2),
+                    storage_class: "STANDARD_IA".to_owned(),
+                }],
+                expiration_days: Some(365),
+                noncurrent_expiration_days: Some(90),
+                ..LifecycleRule::default()
+            },
+            // The abort cannot share a filter with an object size: split off, prefix only.
+            LifecycleRule {
+                id: Some("logexaminer:app:1".to_owned()),
+                filter: Some(RuleFilter::Prefix("app/".to_owned())),
+                abort_incomplete_multipart_days: Some(7),
+                ..LifecycleRule::default()
+            },
+            LifecycleRule {
+                id: Some("logexaminer:audit:0".to_owned()),
+                filter: Some(RuleFilter::And(AndFilter {
+                    prefix: Some("audit/".to_owned()),
+                    tags: vec![tag("class", "audit")],
+                    ..AndFilter::default()
+                })),
+                transitions: vec![RuleTransition {
+                    days: Some(0),
+                    date: None,
+                    storage_class: "DEEP_ARCHIVE".to_owned(),
+                }],
+                expiration_days: Some(2555),
+                ..LifecycleRule::default()
+            },
+            // No narrowing filter: the abort stays in rule 0.
+            LifecycleRule {
+                id: Some("logexaminer:tmp:0".to_owned()),
+                filter: Some(RuleFilter::Prefix("tmp/".to_owned())),
+                expiration_days: Some(1),
+                abort_incomplete_multipart_days: Some(1),
+                ..LifecycleRule::default()
+            },
+        ];
+        assert_eq!(rules, expected);
+        assert!(rules.iter().all(|r| r.status == RuleStatus::Enabled));
+    }
+
+    #[test]
+    fn desired_rules_refuses_what_it_cannot_render() {
+        let path = |p: &str| p.to_owned();
+        type Edit = fn(&mut TierPolicy);
+        let cases: Vec<(&str, Edit, DocError)> = vec![
+            (
+                "unknown storage class value",
+                |p| {
+                    if let Val::Known(sets) = &mut p.tier_set
+                        && let Val::Known(t) = &mut sets[0].transition
+                    {
+                        t[0].storage_class = Val::Unknown;
+                    }
+                },
+                DocError::Unknown {
+                    path: path("tier_set[0].transition[0].storage_class"),
+                },
+            ),
+            (
+                "unknown tier set list",
+                |p| p.tier_set = Val::Unknown,
+                DocError::Unknown {
+                    path: path("tier_set"),
+                },
+            ),
+            (
+                "invalid storage class",
+                |p| {
+                    if let Val::Known(sets) = &mut p.tier_set {
+                        sets[1].transition = Val::Known(vec![tr(0, "STANDARD")]);
+                    }
+                },
+                DocError::StorageClass {
+                    path: path("tier_set[1].transition[0].storage_class"),
+                    value: "STANDARD".to_owned(),
+                },
+            ),
+            (
+                "duplicate names",
+                |p| {
+                    if let Val::Known(sets) = &mut p.tier_set {
+                        sets[1].name = "app".into();
+                    }
+                },
+                DocError::DuplicateName {
+                    path: path("tier_set[1].name"),
+                    name: "app".to_owned(),
+                },
+            ),
+            (
+                "bad name",
+                |p| {
+                    if let Val::Known(sets) = &mut p.tier_set {
+                        sets[1].name = "a:b".into();
+                    }
+                },
+                DocError::Name {
+                    path: path("tier_set[1].name"),
+                    name: "a:b".to_owned(),
+                },
+            ),
+            (
+                "no action",
+                |p| {
+                    if let Val::Known(sets) = &mut p.tier_set {
+                        sets[2].expiration_days = Val::Null;
+                        sets[2].abort_incomplete_multipart_days = Val::Null;
+                    }
+                },
+                DocError::NoAction {
+                    path: path("tier_set[2]"),
+                },
+            ),
+            (
+                "abort only, with tags",
+                |p| {
+                    if let Val::Known(sets) = &mut p.tier_set {
+                        sets[1].transition = Val::Known(vec![]);
+                        sets[1].expiration_days = Val::Null;
+                        sets[1].abort_incomplete_multipart_days = 3.into();
+                    }
+                },
+                DocError::AbortFilter {
+                    path: path("tier_set[1].filter"),
+                },
+            ),
+        ];
+        for (name, edit, want) in cases {
+            let mut p = policy();
+            edit(&mut p);
+            assert_eq!(desired_rules(&p), Err(want), "{name}");
+        }
+    }
+
+    #[test]
+    fn merge_keeps_foreign_rules_in_place_and_unchanged() {
+        let desired = desired_rules(&policy()).expect("renders");
+        let existing = vec![
+            foreign("team-a-expire"),
+            LifecycleRule {
+                id: Some("logexaminer:old:0".to_owned()),
+                expiration_days: Some(3),
+                ..LifecycleRule::default()
+            },
+            foreign("logexaminer:not:ours"),
+            LifecycleRule {
+                id: None,
+                expiration_days: Some(9),
+                ..LifecycleRule::default()
+            },
+            LifecycleRule {
+                id: Some("logexaminer:app:0".to_owned()),
+                expiration_days: Some(5),
+                ..LifecycleRule::default()
+            },
+        ];
+        let merged = merge(&existing, &desired);
+        let mut expected = vec![existing[0].clone()];
+        expected.extend(desired.iter().cloned());
+        expected.push(existing[2].clone());
+        expected.push(existing[3].clone());
+        assert_eq!(merged, expected);
+        // Idempotent.
+        assert_eq!(merge(&merged, &desired), merged);
+        assert!(owned_rules_match(&merged, &desired));
+        assert!(!owned_rules_match(&existing, &desired));
+        // No owned rule yet: ours go last.
+        let fresh = merge(&existing[..1], &desired);
+        assert_eq!(fresh[0], existing[0]);
+        assert_eq!(&fresh[1..], &desired[..]);
+        // Destroy leaves exactly the foreign rules.
+        assert_eq!(
+            remove_owned(&merged),
+            vec![
+                existing[0].clone(),
+                existing[2].clone(),
+                existing[3].clone()
+            ]
+        );
+        assert_eq!(remove_owned(&desired), vec![]);
+    }
+
+    #[test]
+    fn merge_document_sets_or_keeps_the_minimum_object_size() {
+        let existing = LifecycleDocument {
+            rules: vec![foreign("x")],
+            transition_default_minimum_object_size: Some("varies_by_storage_class".to_owned()),
+        };
+        let desired = desired_rules(&policy()).expect("renders");
+        let kept = merge_document(&existing, &desired, None).expect("fits");
+        assert_eq!(
+            kept.transition_default_minimum_object_size.as_deref(),
+            Some("varies_by_storage_class")
+        );
+        assert_eq!(kept.rules.len(), 1 + desired.len());
+        let set = merge_document(
+            &existing,
+            &desired,
+            Some(MinimumObjectSize::AllStorageClasses128K),
+        )
+        .expect("fits");
+        assert_eq!(
+            set.transition_default_minimum_object_size.as_deref(),
+            Some("all_storage_classes_128K")
+        );
+        let crowded = LifecycleDocument {
+            rules: (0..MAX_RULES).map(|i| foreign(&format!("f{i}"))).collect(),
+            transition_default_minimum_object_size: None,
+        };
+        assert_eq!(
+            merge_document(&crowded, &desired, None),
+            Err(DocError::TooManyRules {
+                count: MAX_RULES + desired.len()
+            })
+        );
+    }
+
+    fn canonical_sets(sets: &[TierSet]) -> Vec<TierSet> {
+        sets.iter().map(TierSet::canonical).collect()
+    }
+
+    #[test]
+    fn tier_sets_round_trip_through_rules() {
+        let variants: Vec<fn(&mut TierPolicy)> = vec![
+            |_| {},
+            |p| {
+                if let Val::Known(sets) = &mut p.tier_set {
+                    sets[0].filter = Val::Known(Filter {
+                        prefix: "".into(),
+                        tags: Val::Known(tag_map(&[("k", "v"), ("a", "b")])),
+                        object_size_greater_than: 10.into(),
+                        object_size_less_than: 1_000_000.into(),
+                    });
+                }
+            },
+            |p| {
+                if let Val::Known(sets) = &mut p.tier_set {
+                    sets.truncate(1);
+                    sets[0].filter = Val::Null;
+                    sets[0].noncurrent_transition = Val::Null;
+                    sets[0].noncurrent_expiration_days = Val::Null;
+                }
+            },
+        ];
+        for (n, edit) in variants.into_iter().enumerate() {
+            let mut p = policy();
+            edit(&mut p);
+            let rules = desired_rules(&p).expect("renders");
+            let existing = merge(&[foreign("a"), foreign("b")], &rules);
+            let back = tier_sets_from_rules(&existing);
+            assert_eq!(
+                canonical_sets(&back),
+                canonical_sets(p.tier_set.items()),
+                "variant {n}"
+            );
+            // And the rebuilt model renders the same rules again.
+            let again = TierPolicy {
+                tier_set: Val::Known(back),
+                ..TierPolicy::default()
+            };
+            assert!(owned_rules_match(
+                &existing,
+                &desired_rules(&again).expect("renders")
+            ));
+        }
+    }
+
+    #[test]
+    fn rules_from_s3_in_other_shapes_read_back_the_same() {
+        // S3 may return tags in another order and a prefix-only And; both mean the same.
+        let p = policy();
+        let mut rules = desired_rules(&p).expect("renders");
+        if let Some(RuleFilter::And(and)) = &mut rules[2].filter {
+            and.tags.reverse();
+        }
+        rules[1].filter = Some(RuleFilter::And(AndFilter {
+            prefix: Some("app/".to_owned()),
+            ..AndFilter::default()
+        }));
+        rules.reverse();
+        let back = tier_sets_from_rules(&rules);
+        let back = order_tier_sets_like(p.tier_set.items(), back);
+        assert_eq!(canonical_sets(&back), canonical_sets(p.tier_set.items()));
+    }
+
+    #[test]
+    fn drift_shows_in_the_rebuilt_model() {
+        let p = policy();
+        let rules = desired_rules(&p).expect("renders");
+        let names = |sets: &[TierSet]| -> Vec<String> {
+            sets.iter()
+                .filter_map(|t| t.name.known().cloned())
+                .collect()
+        };
+
+        // Changed out of band: the new value is read back.
+        let mut changed = rules.clone();
+        changed[0].expiration_days = Some(400);
+        let back = tier_sets_from_rules(&changed);
+        assert_eq!(back[0].expiration_days, Val::Known(400));
+        assert_ne!(canonical_sets(&back), canonical_sets(p.tier_set.items()));
+
+        // Deleted out of band: the tier set is missing.
+        let deleted: Vec<LifecycleRule> = rules
+            .iter()
+            .filter(|r| r.id.as_deref() != Some("logexaminer:audit:0"))
+            .cloned()
+            .collect();
+        assert_eq!(names(&tier_sets_from_rules(&deleted)), vec!["app", "tmp"]);
+
+        // Disabled, given a date, or joined by a rule we would not write: left out.
+        let mut disabled = rules.clone();
+        disabled[3].status = RuleStatus::Disabled;
+        assert_eq!(
+            names(&tier_sets_from_rules(&disabled)),
+            vec!["app", "audit"]
+        );
+        let mut dated = rules.clone();
+        dated[2].transitions[0].days = None;
+        dated[2].transitions[0].date = Some("2030-01-01T00:00:00Z".to_owned());
+        assert_eq!(names(&tier_sets_from_rules(&dated)), vec!["app", "tmp"]);
+        let mut extra = rules.clone();
+        extra.push(LifecycleRule {
+            id: Some("logexaminer:tmp:7".to_owned()),
+            expiration_days: Some(2),
+            ..LifecycleRule::default()
+        });
+        assert_eq!(names(&tier_sets_from_rules(&extra)), vec!["app", "audit"]);
+        let mut marker = rules.clone();
+        marker[3].expired_object_delete_marker = Some(true);
+        assert_eq!(names(&tier_sets_from_rules(&marker)), vec!["app", "audit"]);
+
+        // The abort rule gone: app is rebuilt without its abort, so the plan shows it.
+        let no_abort: Vec<LifecycleRule> = rules
+            .iter()
+            .filter(|r| r.id.as_deref() != Some("logexaminer:app:1"))
+            .cloned()
+            .collect();
+        let back = tier_sets_from_rules(&no_abort);
+        assert_eq!(back[0].abort_incomplete_multipart_days, Val::Null);
+
+        // A rule that only foreign writers know stays out of the model.
+        assert_eq!(tier_sets_from_rules(&[foreign("team")]), vec![]);
+    }
+
+    #[test]
+    fn same_rule_ignores_spelling() {
+        let a = LifecycleRule {
+            id: Some("x".to_owned()),
+            legacy_prefix: Some("p/".to_owned()),
+            expiration_days: Some(3),
+            expired_object_delete_marker: Some(false),
+            ..LifecycleRule::default()
+        };
+        let b = LifecycleRule {
+            id: Some("x".to_owned()),
+            filter: Some(RuleFilter::Prefix("p/".to_owned())),
+            expiration_days: Some(3),
+            ..LifecycleRule::default()
+        };
+        assert!(same_rule(&a, &b));
+        let c = LifecycleRule {
+            expiration_days: Some(4),
+            ..b.clone()
+        };
+        assert!(!same_rule(&b, &c));
+        let d = LifecycleRule {
+            status: RuleStatus::Disabled,
+            ..b.clone()
+        };
+        assert!(!same_rule(&b, &d));
+    }
+
+    #[test]
+    fn tiering_configs_render_and_round_trip() {
+        let p = policy();
+        let configs = desired_tiering_configs(&p).expect("renders");
+        assert_eq!(
+            configs,
+            vec![
+                ItConfig {
+                    id: "logexaminer-data".to_owned(),
+                    status: RuleStatus::Enabled,
+                    prefix: Some("data/".to_owned()),
+                    tags: vec![tag("a", "1"), tag("b", "2")],
+                    archive_days: Some(90),
+                    deep_archive_days: Some(180),
+                },
+                ItConfig {
+                    id: "logexaminer-all.deep".to_owned(),
+                    status: RuleStatus::Enabled,
+                    prefix: Some("deep/".to_owned()),
+                    tags: vec![],
+                    archive_days: None,
+                    deep_archive_days: Some(365),
+                },
+            ]
+        );
+        let team = ItConfig {
+            id: "team-archive".to_owned(),
+            status: RuleStatus::Enabled,
+            prefix: None,
+            tags: vec![],
+            archive_days: Some(180),
+            deep_archive_days: None,
+        };
+        let mut existing = vec![team.clone()];
+        existing.extend(configs.iter().rev().cloned());
+        let back = order_tierings_like(
+            p.intelligent_tiering.items(),
+            tierings_from_configs(&existing),
+        );
+        let canon = |v: &[IntelligentTiering]| -> Vec<IntelligentTiering> {
+            v.iter().map(IntelligentTiering::canonical).collect()
+        };
+        assert_eq!(canon(&back), canon(p.intelligent_tiering.items()));
+
+        // Disabled out of band: left out, so the plan shows it.
+        let mut disabled = configs.clone();
+        disabled[0].status = RuleStatus::Disabled;
+        let back = tierings_from_configs(&disabled);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].name, Val::Known("all.deep".to_owned()));
+    }
+
+    #[test]
+    fn tiering_changes_touch_only_owned_configs() {
+        let desired = desired_tiering_configs(&policy()).expect("renders");
+        let team = ItConfig {
+            id: "team-archive".to_owned(),
+            archive_days: Some(180),
+            ..ItConfig::default()
+        };
+        let stale = ItConfig {
+            id: "logexaminer-old".to_owned(),
+            archive_days: Some(90),
+            ..ItConfig::default()
+        };
+        let mut drifted = desired[0].clone();
+        drifted.deep_archive_days = Some(200);
+        let existing = vec![team.clone(), stale, drifted, desired[1].clone()];
+        let changes = tiering_changes(&existing, &desired);
+        assert_eq!(
+            changes,
+            TieringChanges {
+                put: vec![desired[0].clone()],
+                delete: vec!["logexaminer-old".to_owned()],
+            }
+        );
+        let converged = vec![team.clone(), desired[0].clone(), desired[1].clone()];
+        assert!(tiering_changes(&converged, &desired).is_empty());
+        // Destroy: desired is empty, the foreign configuration stays.
+        assert_eq!(
+            tiering_changes(&converged, &[]).delete,
+            vec![
+                "logexaminer-data".to_owned(),
+                "logexaminer-all.deep".to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn tiering_config_errors() {
+        let mut p = policy();
+        if let Val::Known(list) = &mut p.intelligent_tiering {
+            list[1].deep_archive_access_days = Val::Null;
+        }
+        assert_eq!(
+            desired_tiering_configs(&p),
+            Err(DocError::NoTier {
+                path: "intelligent_tiering[1]".to_owned()
+            })
+        );
+        let mut p = policy();
+        if let Val::Known(list) = &mut p.intelligent_tiering {
+            list[1].name = "data".into();
+        }
+        assert_eq!(
+            desired_tiering_configs(&p),
+            Err(DocError::DuplicateName {
+                path: "intelligent_tiering[1].name".to_owned(),
+                name: "data".to_owned()
+            })
+        );
+        let mut p = policy();
+        p.intelligent_tiering = Val::Unknown;
+        assert_eq!(
+            desired_tiering_configs(&p),
+            Err(DocError::Unknown {
+                path: "intelligent_tiering".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn order_like_reference() {
+        let named = |n: &str| TierSet {
+            name: n.into(),
+            ..TierSet::default()
+        };
+        let reference = vec![named("c"), named("a")];
+        let found = vec![named("a"), named("b"), named("c")];
+        let ordered: Vec<String> = order_tier_sets_like(&reference, found)
+            .iter()
+            .filter_map(|t| t.name.known().cloned())
+            .collect();
+        assert_eq!(ordered, vec!["c", "a", "b"]);
+    }
 }

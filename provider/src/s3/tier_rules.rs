@@ -76,20 +76,15 @@ pub const MAX_TAG_VALUE_CHARS: usize = 256;
 // ---------------------------------------------------------------------------------------------
 
 /// A configuration value that may be absent or not known yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Val<T> {
     /// Not set in the configuration (Terraform `null`).
+    #[default]
     Null,
     /// Set, but its value is not known yet (for example computed from another resource).
     Unknown,
     /// Set and known.
     Known(T),
-}
-
-impl<T> Default for Val<T> {
-    fn default() -> Self {
-        Val::Null
-    }
 }
 
 impl<T> From<T> for Val<T> {
@@ -245,7 +240,9 @@ fn ser_blocks<S: Serializer, T: Serialize>(
     match value {
         Val::Null => serializer.serialize_seq(Some(0))?.end(),
         Val::Known(items) => items.serialize(serializer),
-        Val::Unknown => Err(ser::Error::custom("an unknown block list cannot be serialized")),
+        Val::Unknown => Err(ser::Error::custom(
+            "an unknown block list cannot be serialized",
+        )),
     }
 }
 
@@ -460,7 +457,9 @@ fn mark_list<T>(
                 .and_then(|i| items.get_mut(i))
                 .ok_or("list index out of range")?;
             if tail.is_empty() {
-                return Err("a whole list element cannot be unknown; mark the list instead");
+                // A whole element unknown: treat the list as unknown, which only skips checks.
+                *list = Val::Unknown;
+                return Ok(());
             }
             inner(item, tail)
         }
@@ -510,9 +509,11 @@ fn mark_tier_set(t: &mut TierSet, path: &[PathStep]) -> Mark {
         "name" => mark_leaf(&mut t.name, rest),
         "filter" => mark_block(&mut t.filter, rest, mark_filter),
         "transition" => mark_list(&mut t.transition, rest, mark_transition),
-        "noncurrent_transition" => {
-            mark_list(&mut t.noncurrent_transition, rest, mark_noncurrent_transition)
-        }
+        "noncurrent_transition" => mark_list(
+            &mut t.noncurrent_transition,
+            rest,
+            mark_noncurrent_transition,
+        ),
         "expiration_days" => mark_leaf(&mut t.expiration_days, rest),
         "noncurrent_expiration_days" => mark_leaf(&mut t.noncurrent_expiration_days, rest),
         "abort_incomplete_multipart_days" => {
@@ -591,7 +592,8 @@ fn known_block<T>(v: &Val<T>, inner: impl Fn(&T) -> bool) -> bool {
 impl TierPolicy {
     /// Marks the value at `path` as unknown. Paths naming attributes this model does not hold
     /// (`id`, `estimated_monthly_cost_per_tb`) are accepted and ignored. A path into a list
-    /// element needs the list to be known; a map element (`tags["k"]`) marks the whole map.
+    /// element needs the list to be known; a whole element (`tier_set[0]`) marks the whole list
+    /// and a map element (`tags["k"]`) the whole map. Marking more than needed only skips checks.
     pub fn mark_unknown(&mut self, path: &[PathStep]) -> Result<(), MarkUnknownError> {
         mark_policy(self, path).map_err(|reason| MarkUnknownError {
             path: format_path(path),
@@ -607,7 +609,10 @@ impl TierPolicy {
             && known_val(&self.assumed_object_size_kb)
             && known_val(&self.retention_days)
             && known_list(&self.tier_set, TierSet::is_fully_known)
-            && known_list(&self.intelligent_tiering, IntelligentTiering::is_fully_known)
+            && known_list(
+                &self.intelligent_tiering,
+                IntelligentTiering::is_fully_known,
+            )
     }
 
     /// The transition default minimum object size in force: `None` when unknown or not a valid
@@ -808,7 +813,13 @@ impl StorageClass {
                 Glacier,
                 DeepArchive,
             ],
-            StandardIa => &[IntelligentTiering, OnezoneIa, GlacierIr, Glacier, DeepArchive],
+            StandardIa => &[
+                IntelligentTiering,
+                OnezoneIa,
+                GlacierIr,
+                Glacier,
+                DeepArchive,
+            ],
             IntelligentTiering => &[OnezoneIa, GlacierIr, Glacier, DeepArchive],
             OnezoneIa => &[Glacier, DeepArchive],
             GlacierIr => &[Glacier, DeepArchive],
@@ -1299,12 +1310,15 @@ fn filters_overlap(a: &FilterView<'_>, b: &FilterView<'_>) -> bool {
     if !prefixes_nest(a.prefix, b.prefix) {
         return false;
     }
-    if let (Some(ta), Some(tb)) = (a.tags, b.tags) {
-        if ta.iter().any(|(k, v)| tb.get(k).is_some_and(|w| w != v)) {
-            return false;
-        }
+    if let (Some(ta), Some(tb)) = (a.tags, b.tags)
+        && ta.iter().any(|(k, v)| tb.get(k).is_some_and(|w| w != v))
+    {
+        return false;
     }
-    let low = a.greater_than.unwrap_or(-1).max(b.greater_than.unwrap_or(-1));
+    let low = a
+        .greater_than
+        .unwrap_or(-1)
+        .max(b.greater_than.unwrap_or(-1));
     let high = a
         .less_than
         .unwrap_or(i64::MAX)
@@ -1356,30 +1370,31 @@ fn graph_alternative(
         );
     }
     let mut options = Vec::new();
-    if let Some((before, before_day)) = before_from {
-        if before.can_transition_to(to) && to.can_transition_to(from) {
-            let mut text = format!("use {to} first, then {from}");
-            if let (Some(fd), Some(td)) = (from_day, to_day) {
-                let after_before = before_day.map_or(0, |d| {
-                    d + if before.is_infrequent_access() {
-                        IA_MINIMUM_DAYS
-                    } else {
-                        1
-                    }
-                });
-                let first = fd.max(to.minimum_transition_days()).max(after_before);
-                let gap = if to.is_infrequent_access() {
+    if let Some((before, before_day)) = before_from
+        && before.can_transition_to(to)
+        && to.can_transition_to(from)
+    {
+        let mut text = format!("use {to} first, then {from}");
+        if let (Some(fd), Some(td)) = (from_day, to_day) {
+            let after_before = before_day.map_or(0, |d| {
+                d.saturating_add(if before.is_infrequent_access() {
                     IA_MINIMUM_DAYS
                 } else {
                     1
-                };
-                let second = td.max(first + gap);
-                text.push_str(&format!(
-                    " (e.g. {to} at day {first}, then {from} at day {second})"
-                ));
-            }
-            options.push(text);
+                })
+            });
+            let first = fd.max(to.minimum_transition_days()).max(after_before);
+            let gap = if to.is_infrequent_access() {
+                IA_MINIMUM_DAYS
+            } else {
+                1
+            };
+            let second = td.max(first.saturating_add(gap));
+            text.push_str(&format!(
+                " (e.g. {to} at day {first}, then {from} at day {second})"
+            ));
         }
+        options.push(text);
     }
     let successors = from.successors();
     let colder = |c: &&StorageClass| c.rank() > to.rank();
@@ -1434,15 +1449,15 @@ impl Checker {
     }
 
     fn policy(&mut self, p: &TierPolicy) {
-        if let Val::Known(owner) = &p.expected_bucket_owner {
-            if owner.len() != 12 || !owner.chars().all(|c| c.is_ascii_digit()) {
-                self.push(
-                    Rule::BucketOwner,
-                    vec![attr("expected_bucket_owner")],
-                    "Invalid expected bucket owner",
-                    format!("{owner:?} is not an AWS account ID: use the 12 digits of the account"),
-                );
-            }
+        if let Val::Known(owner) = &p.expected_bucket_owner
+            && (owner.len() != 12 || !owner.chars().all(|c| c.is_ascii_digit()))
+        {
+            self.push(
+                Rule::BucketOwner,
+                vec![attr("expected_bucket_owner")],
+                "Invalid expected bucket owner",
+                format!("{owner:?} is not an AWS account ID: use the 12 digits of the account"),
+            );
         }
         let mode = match &p.transition_default_minimum_object_size {
             Val::Null => Some(MinimumObjectSize::default()),
@@ -1463,28 +1478,28 @@ impl Checker {
                 }
             },
         };
-        if let Val::Known(kb) = p.assumed_object_size_kb {
-            if !(1..=MAX_OBJECT_SIZE_KB).contains(&kb) {
-                self.push(
-                    Rule::EstimateInput,
-                    vec![attr("assumed_object_size_kb")],
-                    "Invalid assumed object size",
-                    format!(
-                        "assumed_object_size_kb is {kb}: use a size between 1 and \
+        if let Val::Known(kb) = p.assumed_object_size_kb
+            && !(1..=MAX_OBJECT_SIZE_KB).contains(&kb)
+        {
+            self.push(
+                Rule::EstimateInput,
+                vec![attr("assumed_object_size_kb")],
+                "Invalid assumed object size",
+                format!(
+                    "assumed_object_size_kb is {kb}: use a size between 1 and \
                          {MAX_OBJECT_SIZE_KB} KB (5 TiB, the largest S3 object)"
-                    ),
-                );
-            }
+                ),
+            );
         }
-        if let Val::Known(days) = p.retention_days {
-            if days < 1 {
-                self.push(
-                    Rule::EstimateInput,
-                    vec![attr("retention_days")],
-                    "Invalid retention",
-                    format!("retention_days is {days}: use 1 or more days"),
-                );
-            }
+        if let Val::Known(days) = p.retention_days
+            && days < 1
+        {
+            self.push(
+                Rule::EstimateInput,
+                vec![attr("retention_days")],
+                "Invalid retention",
+                format!("retention_days is {days}: use 1 or more days"),
+            );
         }
 
         let sets = p.tier_set.items();
@@ -1606,18 +1621,18 @@ impl Checker {
         prefix: &Val<String>,
         tags: &Val<BTreeMap<String, String>>,
     ) {
-        if let Val::Known(p) = prefix {
-            if p.len() > MAX_PREFIX_BYTES {
-                self.push(
-                    Rule::ValueRange,
-                    at(base, &[attr("prefix")]),
-                    "prefix too long",
-                    format!(
-                        "the prefix has {} bytes; S3 accepts at most {MAX_PREFIX_BYTES}",
-                        p.len()
-                    ),
-                );
-            }
+        if let Val::Known(p) = prefix
+            && p.len() > MAX_PREFIX_BYTES
+        {
+            self.push(
+                Rule::ValueRange,
+                at(base, &[attr("prefix")]),
+                "prefix too long",
+                format!(
+                    "the prefix has {} bytes; S3 accepts at most {MAX_PREFIX_BYTES}",
+                    p.len()
+                ),
+            );
         }
         if let Val::Known(tags) = tags {
             for (k, v) in tags {
@@ -1662,20 +1677,20 @@ impl Checker {
             );
             if let (Val::Known(gt), Val::Known(lt)) =
                 (f.object_size_greater_than, f.object_size_less_than)
+                && gt >= 0
+                && gt.saturating_add(1) >= lt
             {
-                if gt >= 0 && gt.saturating_add(1) >= lt {
-                    self.push(
-                        Rule::SizeRange,
-                        at(&fbase, &[attr("object_size_less_than")]),
-                        "Empty object size range",
-                        format!(
-                            "no object is larger than {gt} bytes and smaller than {lt} bytes: \
+                self.push(
+                    Rule::SizeRange,
+                    at(&fbase, &[attr("object_size_less_than")]),
+                    "Empty object size range",
+                    format!(
+                        "no object is larger than {gt} bytes and smaller than {lt} bytes: \
                              set object_size_less_than to at least {} or lower \
                              object_size_greater_than",
-                            gt.saturating_add(2)
-                        ),
-                    );
-                }
+                        gt.saturating_add(2)
+                    ),
+                );
             }
         }
 
@@ -1832,73 +1847,77 @@ impl Checker {
                 complete = false;
             }
 
-            if let Some(d) = day {
-                if d < 0 {
-                    self.push(
-                        Rule::ValueRange,
-                        at(&p, &[attr(kind.day_attr)]),
-                        format!("{} out of range", kind.day_attr),
-                        format!("{} is {d}; a number of days must be 0 or more", kind.day_attr),
-                    );
-                }
+            if let Some(d) = day
+                && d < 0
+            {
+                self.push(
+                    Rule::ValueRange,
+                    at(&p, &[attr(kind.day_attr)]),
+                    format!("{} out of range", kind.day_attr),
+                    format!(
+                        "{} is {d}; a number of days must be 0 or more",
+                        kind.day_attr
+                    ),
+                );
             }
 
-            if let (Some(f), Some(t)) = (from, class) {
-                if !f.can_transition_to(t) {
-                    let supported = if f.successors().is_empty() {
-                        format!("S3 supports no transition out of {f}")
-                    } else {
-                        format!("from {f}, S3 supports {}", join_classes(f.successors()))
-                    };
-                    self.push(
-                        Rule::TransitionGraph,
-                        at(&p, &[attr("storage_class")]),
-                        "Unsupported storage class transition",
-                        format!(
-                            "{f} -> {t} is not a supported S3 lifecycle transition ({supported}). \
+            if let (Some(f), Some(t)) = (from, class)
+                && !f.can_transition_to(t)
+            {
+                let supported = if f.successors().is_empty() {
+                    format!("S3 supports no transition out of {f}")
+                } else {
+                    format!("from {f}, S3 supports {}", join_classes(f.successors()))
+                };
+                self.push(
+                    Rule::TransitionGraph,
+                    at(&p, &[attr("storage_class")]),
+                    "Unsupported storage class transition",
+                    format!(
+                        "{f} -> {t} is not a supported S3 lifecycle transition ({supported}). \
                              {}.",
-                            graph_alternative(before_from, f, from_day, t, day)
-                        ),
-                    );
-                }
+                        graph_alternative(before_from, f, from_day, t, day)
+                    ),
+                );
             }
 
-            if let (Some((mk, md)), Some(d)) = (max_day, day) {
-                if d <= md {
-                    self.push(
-                        Rule::IncreasingDays,
-                        at(&p, &[attr(kind.day_attr)]),
-                        "Transition days not increasing",
-                        format!(
-                            "{list}[{k}] is at day {d}, not after {list}[{mk}] at day {md}: \
+            if let (Some((mk, md)), Some(d)) = (max_day, day)
+                && d <= md
+            {
+                self.push(
+                    Rule::IncreasingDays,
+                    at(&p, &[attr(kind.day_attr)]),
+                    "Transition days not increasing",
+                    format!(
+                        "{list}[{k}] is at day {d}, not after {list}[{mk}] at day {md}: \
                              transitions must be listed in order of strictly increasing {attr}; \
                              use {attr} = {} or more, or reorder the blocks",
-                            md + 1,
-                            list = kind.list,
-                            attr = kind.day_attr
-                        ),
-                    );
-                }
+                        md.saturating_add(1),
+                        list = kind.list,
+                        attr = kind.day_attr
+                    ),
+                );
             }
 
-            if let (Some(t), Some(d)) = (class, day) {
-                if t.is_infrequent_access() && d < IA_MINIMUM_DAYS {
-                    self.push(
-                        Rule::InfrequentAccessMinimumDays,
-                        at(&p, &[attr(kind.day_attr)]),
-                        format!("{t} transition too early"),
-                        format!(
-                            "{t} at day {d}: S3 only moves objects to {t} once they are at least \
+            if let (Some(t), Some(d)) = (class, day)
+                && t.is_infrequent_access()
+                && d < IA_MINIMUM_DAYS
+            {
+                self.push(
+                    Rule::InfrequentAccessMinimumDays,
+                    at(&p, &[attr(kind.day_attr)]),
+                    format!("{t} transition too early"),
+                    format!(
+                        "{t} at day {d}: S3 only moves objects to {t} once they are at least \
                              {IA_MINIMUM_DAYS} days old; use {} = {IA_MINIMUM_DAYS} or more, or \
                              INTELLIGENT_TIERING / GLACIER_IR for an earlier transition",
-                            kind.day_attr
-                        ),
-                    );
-                }
+                        kind.day_attr
+                    ),
+                );
             }
 
             if let (Some(f), Some(fd), Some(d)) = (from, from_day, day) {
-                let stay = d - fd;
+                let stay = d.saturating_sub(fd);
                 if stay > 0 && f.is_infrequent_access() && stay < IA_MINIMUM_DAYS {
                     let to = class.map_or("the next class".to_owned(), |c| c.to_string());
                     self.push(
@@ -1911,13 +1930,10 @@ impl Checker {
                              {IA_MINIMUM_DAYS} days in {f} before the next transition of the \
                              same rule: use {} = {} or later",
                             kind.day_attr,
-                            fd + IA_MINIMUM_DAYS
+                            fd.saturating_add(IA_MINIMUM_DAYS)
                         ),
                     );
-                } else if stay > 0
-                    && !f.is_infrequent_access()
-                    && stay < f.minimum_storage_days()
-                {
+                } else if stay > 0 && !f.is_infrequent_access() && stay < f.minimum_storage_days() {
                     let to = class.map_or("the next class".to_owned(), |c| c.to_string());
                     self.push(
                         Rule::MinimumStorageDuration,
@@ -1929,16 +1945,16 @@ impl Checker {
                              them at day {} or later, or skip {f}",
                             f.minimum_storage_days(),
                             f.minimum_storage_days() - stay,
-                            fd + f.minimum_storage_days()
+                            fd.saturating_add(f.minimum_storage_days())
                         ),
                     );
                 }
             }
 
-            if let Some(d) = day {
-                if max_day.is_none_or(|(_, md)| d > md) {
-                    max_day = Some((k, d));
-                }
+            if let Some(d) = day
+                && max_day.is_none_or(|(_, md)| d > md)
+            {
+                max_day = Some((k, d));
             }
             before_from = from.map(|f| (f, from_day));
             from = class;
@@ -1959,24 +1975,24 @@ impl Checker {
             );
             return;
         }
-        if let Some((mk, md)) = max_day {
-            if e <= md {
-                self.push(
-                    Rule::ExpirationAfterTransitions,
-                    exp_path,
-                    "Expiration before a transition",
-                    format!(
-                        "{} is {e}, not after {}[{mk}] at day {md}: S3 requires the expiration to \
+        if let Some((mk, md)) = max_day
+            && e <= md
+        {
+            self.push(
+                Rule::ExpirationAfterTransitions,
+                exp_path,
+                "Expiration before a transition",
+                format!(
+                    "{} is {e}, not after {}[{mk}] at day {md}: S3 requires the expiration to \
                          come after every transition; use {} = {} or more, or move the \
                          transition earlier",
-                        kind.expiration_attr,
-                        kind.list,
-                        kind.expiration_attr,
-                        md + 1
-                    ),
-                );
-                return;
-            }
+                    kind.expiration_attr,
+                    kind.list,
+                    kind.expiration_attr,
+                    md.saturating_add(1)
+                ),
+            );
+            return;
         }
         if !complete {
             return;
@@ -1985,7 +2001,7 @@ impl Checker {
             (Some(c), Some(d)) => (c, d),
             _ => (StorageClass::Standard, 0),
         };
-        let stay = e - since;
+        let stay = e.saturating_sub(since);
         let minimum = class.minimum_storage_days();
         if stay < minimum {
             self.push(
@@ -1998,7 +2014,7 @@ impl Checker {
                      days of {class}. Expire at day {} or later, or pick a class with a shorter \
                      minimum storage duration",
                     minimum - stay,
-                    since + minimum
+                    since.saturating_add(minimum)
                 ),
             );
         }
@@ -2021,12 +2037,11 @@ impl Checker {
         if !greater_than.is_null() {
             return;
         }
-        if let Val::Known(f) = &ts.filter {
-            if let Val::Known(lt) = f.object_size_less_than {
-                if lt <= 1 {
-                    return;
-                }
-            }
+        if let Val::Known(f) = &ts.filter
+            && let Val::Known(lt) = f.object_size_less_than
+            && lt <= 1
+        {
+            return;
         }
         let current = ts
             .transition
@@ -2159,49 +2174,49 @@ impl Checker {
         }
         let (alow, ahigh) = ARCHIVE_ACCESS_DAYS;
         let (dlow, dhigh) = DEEP_ARCHIVE_ACCESS_DAYS;
-        if let Val::Known(a) = it.archive_access_days {
-            if !(alow..=ahigh).contains(&a) {
-                self.push(
-                    Rule::ArchiveAccessDays,
-                    at(&base, &[attr("archive_access_days")]),
-                    "archive_access_days out of range",
-                    format!(
-                        "archive_access_days is {a}: S3 Intelligent-Tiering moves objects to the \
+        if let Val::Known(a) = it.archive_access_days
+            && !(alow..=ahigh).contains(&a)
+        {
+            self.push(
+                Rule::ArchiveAccessDays,
+                at(&base, &[attr("archive_access_days")]),
+                "archive_access_days out of range",
+                format!(
+                    "archive_access_days is {a}: S3 Intelligent-Tiering moves objects to the \
                          Archive Access tier after {alow} to {ahigh} days without access; use a \
                          value in that range ({alow} is the earliest)"
-                    ),
-                );
-            }
+                ),
+            );
         }
-        if let Val::Known(d) = it.deep_archive_access_days {
-            if !(dlow..=dhigh).contains(&d) {
-                self.push(
-                    Rule::DeepArchiveAccessDays,
-                    at(&base, &[attr("deep_archive_access_days")]),
-                    "deep_archive_access_days out of range",
-                    format!(
-                        "deep_archive_access_days is {d}: S3 Intelligent-Tiering moves objects to \
+        if let Val::Known(d) = it.deep_archive_access_days
+            && !(dlow..=dhigh).contains(&d)
+        {
+            self.push(
+                Rule::DeepArchiveAccessDays,
+                at(&base, &[attr("deep_archive_access_days")]),
+                "deep_archive_access_days out of range",
+                format!(
+                    "deep_archive_access_days is {d}: S3 Intelligent-Tiering moves objects to \
                          the Deep Archive Access tier after {dlow} to {dhigh} days without \
                          access; use a value in that range ({dlow} is the earliest)"
-                    ),
-                );
-            }
+                ),
+            );
         }
-        if let (Val::Known(a), Val::Known(d)) = (it.archive_access_days, it.deep_archive_access_days)
+        if let (Val::Known(a), Val::Known(d)) =
+            (it.archive_access_days, it.deep_archive_access_days)
+            && a >= d
         {
-            if a >= d {
-                self.push(
-                    Rule::ArchiveBeforeDeepArchive,
-                    at(&base, &[attr("deep_archive_access_days")]),
-                    "Deep archive not after archive",
-                    format!(
-                        "deep_archive_access_days ({d}) must be greater than archive_access_days \
+            self.push(
+                Rule::ArchiveBeforeDeepArchive,
+                at(&base, &[attr("deep_archive_access_days")]),
+                "Deep archive not after archive",
+                format!(
+                    "deep_archive_access_days ({d}) must be greater than archive_access_days \
                          ({a}): objects reach the Archive Access tier first; use \
                          deep_archive_access_days = {} or more, or drop archive_access_days",
-                        (a + 1).max(dlow)
-                    ),
-                );
-            }
+                    a.saturating_add(1).max(dlow)
+                ),
+            );
         }
         if it.archive_access_days.is_null() && it.deep_archive_access_days.is_null() {
             self.push(
@@ -2258,5 +2273,1394 @@ impl Checker {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tr(days: i64, class: &str) -> Transition {
+        Transition {
+            days: days.into(),
+            storage_class: class.into(),
+        }
+    }
+
+    fn nc(days: i64, class: &str) -> NoncurrentTransition {
+        NoncurrentTransition {
+            noncurrent_days: days.into(),
+            newer_noncurrent_versions: Val::Null,
+            storage_class: class.into(),
+        }
+    }
+
+    fn filter(prefix: &str) -> Val<Filter> {
+        Val::Known(Filter {
+            prefix: prefix.into(),
+            object_size_greater_than: SMALL_OBJECT_BYTES.into(),
+            ..Filter::default()
+        })
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Val<BTreeMap<String, String>> {
+        Val::Known(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    /// A policy that passes every rule.
+    fn base() -> TierPolicy {
+        TierPolicy {
+            bucket: "logs-bucket".into(),
+            expected_bucket_owner: "123456789012".into(),
+            tier_set: Val::Known(vec![
+                TierSet {
+                    name: "app".into(),
+                    filter: filter("app/"),
+                    transition: Val::Known(vec![
+                        tr(30, "STANDARD_IA"),
+                        tr(90, "GLACIER"),
+                        tr(270, "DEEP_ARCHIVE"),
+                    ]),
+                    noncurrent_transition: Val::Known(vec![nc(30, "STANDARD_IA")]),
+                    expiration_days: 730.into(),
+                    noncurrent_expiration_days: 90.into(),
+                    abort_incomplete_multipart_days: 7.into(),
+                },
+                TierSet {
+                    name: "audit".into(),
+                    filter: filter("audit/"),
+                    transition: Val::Known(vec![tr(1, "DEEP_ARCHIVE")]),
+                    expiration_days: 400.into(),
+                    ..TierSet::default()
+                },
+            ]),
+            intelligent_tiering: Val::Known(vec![IntelligentTiering {
+                name: "archive".into(),
+                filter: Val::Known(TieringFilter {
+                    prefix: "it/".into(),
+                    tags: Val::Null,
+                }),
+                archive_access_days: 90.into(),
+                deep_archive_access_days: 180.into(),
+            }]),
+            transition_default_minimum_object_size: Val::Null,
+            assumed_object_size_kb: 512.into(),
+            retention_days: 365.into(),
+        }
+    }
+
+    fn ts(p: &mut TierPolicy, i: usize) -> &mut TierSet {
+        match &mut p.tier_set {
+            Val::Known(sets) => &mut sets[i],
+            _ => panic!("tier_set is not known"),
+        }
+    }
+
+    fn it(p: &mut TierPolicy, i: usize) -> &mut IntelligentTiering {
+        match &mut p.intelligent_tiering {
+            Val::Known(blocks) => &mut blocks[i],
+            _ => panic!("intelligent_tiering is not known"),
+        }
+    }
+
+    fn transitions(p: &mut TierPolicy, i: usize) -> &mut Vec<Transition> {
+        match &mut ts(p, i).transition {
+            Val::Known(list) => list,
+            _ => panic!("transition is not known"),
+        }
+    }
+
+    fn filter_of(p: &mut TierPolicy, i: usize) -> &mut Filter {
+        match &mut ts(p, i).filter {
+            Val::Known(f) => f,
+            _ => panic!("filter is not known"),
+        }
+    }
+
+    /// One expected finding: rule, severity, path, words of summary + detail.
+    type Expect = (Rule, Severity, &'static str, &'static [&'static str]);
+
+    struct Case {
+        name: &'static str,
+        edit: fn(&mut TierPolicy),
+        expect: &'static [Expect],
+    }
+
+    use Severity::{Error as E, Warning as W};
+
+    const CASES: &[Case] = &[
+        Case {
+            name: "base policy is valid",
+            edit: |_| {},
+            expect: &[],
+        },
+        // storage_class_name
+        Case {
+            name: "storage class in lower case",
+            edit: |p| transitions(p, 0)[1] = tr(90, "glacier"),
+            expect: &[(
+                Rule::StorageClassName,
+                E,
+                "tier_set[0].transition[1].storage_class",
+                &[
+                    "\"glacier\"",
+                    "did you mean GLACIER?",
+                    "STANDARD_IA, INTELLIGENT_TIERING",
+                ],
+            )],
+        },
+        Case {
+            name: "storage class GLACIER_FLEXIBLE_RETRIEVAL",
+            edit: |p| transitions(p, 0)[1] = tr(90, "GLACIER_FLEXIBLE_RETRIEVAL"),
+            expect: &[(
+                Rule::StorageClassName,
+                E,
+                "tier_set[0].transition[1].storage_class",
+                &["S3 calls Glacier Flexible Retrieval GLACIER"],
+            )],
+        },
+        // transition_graph
+        Case {
+            name: "issue 6: INTELLIGENT_TIERING then STANDARD_IA",
+            edit: |p| {
+                *transitions(p, 0) = vec![tr(1, "INTELLIGENT_TIERING"), tr(30, "STANDARD_IA")]
+            },
+            expect: &[(
+                Rule::TransitionGraph,
+                E,
+                "tier_set[0].transition[1].storage_class",
+                &[
+                    "INTELLIGENT_TIERING -> STANDARD_IA is not a supported S3 lifecycle transition",
+                    "from INTELLIGENT_TIERING, S3 supports ONEZONE_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE",
+                    "Use STANDARD_IA first, then INTELLIGENT_TIERING",
+                    "STANDARD_IA at day 30, then INTELLIGENT_TIERING at day 60",
+                    "keep INTELLIGENT_TIERING and go to GLACIER_IR instead",
+                ],
+            )],
+        },
+        Case {
+            name: "the proposed alternative is valid",
+            edit: |p| {
+                *transitions(p, 0) = vec![tr(30, "STANDARD_IA"), tr(60, "INTELLIGENT_TIERING")]
+            },
+            expect: &[],
+        },
+        Case {
+            name: "ONEZONE_IA then GLACIER_IR",
+            edit: |p| *transitions(p, 0) = vec![tr(30, "ONEZONE_IA"), tr(60, "GLACIER_IR")],
+            expect: &[(
+                Rule::TransitionGraph,
+                E,
+                "tier_set[0].transition[1].storage_class",
+                &[
+                    "ONEZONE_IA -> GLACIER_IR is not a supported",
+                    "Go to GLACIER instead",
+                ],
+            )],
+        },
+        Case {
+            name: "ONEZONE_IA then GLACIER is valid",
+            edit: |p| *transitions(p, 0) = vec![tr(30, "ONEZONE_IA"), tr(120, "GLACIER")],
+            expect: &[],
+        },
+        Case {
+            name: "transition to STANDARD",
+            edit: |p| transitions(p, 0)[0] = tr(30, "STANDARD"),
+            expect: &[(
+                Rule::TransitionGraph,
+                E,
+                "tier_set[0].transition[0].storage_class",
+                &[
+                    "STANDARD -> STANDARD",
+                    "never moves objects back to STANDARD",
+                ],
+            )],
+        },
+        Case {
+            name: "transition out of DEEP_ARCHIVE",
+            edit: |p| transitions(p, 1).push(tr(300, "GLACIER")),
+            expect: &[(
+                Rule::TransitionGraph,
+                E,
+                "tier_set[1].transition[1].storage_class",
+                &[
+                    "DEEP_ARCHIVE -> GLACIER",
+                    "S3 supports no transition out of DEEP_ARCHIVE",
+                    "DEEP_ARCHIVE is the last storage class",
+                ],
+            )],
+        },
+        Case {
+            name: "GLACIER back to GLACIER_IR",
+            edit: |p| *transitions(p, 0) = vec![tr(0, "GLACIER"), tr(100, "GLACIER_IR")],
+            expect: &[(
+                Rule::TransitionGraph,
+                E,
+                "tier_set[0].transition[1].storage_class",
+                &[
+                    "GLACIER -> GLACIER_IR",
+                    "Use GLACIER_IR first, then GLACIER (e.g. GLACIER_IR at day 0, then GLACIER at day 100)",
+                    "keep GLACIER and go to DEEP_ARCHIVE instead",
+                ],
+            )],
+        },
+        Case {
+            name: "noncurrent INTELLIGENT_TIERING then STANDARD_IA",
+            edit: |p| {
+                ts(p, 0).noncurrent_transition =
+                    Val::Known(vec![nc(0, "INTELLIGENT_TIERING"), nc(30, "STANDARD_IA")]);
+            },
+            expect: &[(
+                Rule::TransitionGraph,
+                E,
+                "tier_set[0].noncurrent_transition[1].storage_class",
+                &["INTELLIGENT_TIERING -> STANDARD_IA"],
+            )],
+        },
+        // increasing_days
+        Case {
+            name: "two transitions on the same day",
+            edit: |p| transitions(p, 0)[1] = tr(30, "GLACIER"),
+            expect: &[(
+                Rule::IncreasingDays,
+                E,
+                "tier_set[0].transition[1].days",
+                &[
+                    "transition[1] is at day 30, not after transition[0] at day 30",
+                    "strictly increasing days",
+                ],
+            )],
+        },
+        Case {
+            name: "noncurrent days decreasing",
+            edit: |p| {
+                ts(p, 0).noncurrent_transition =
+                    Val::Known(vec![nc(30, "STANDARD_IA"), nc(10, "GLACIER")]);
+                ts(p, 0).noncurrent_expiration_days = 200.into();
+            },
+            expect: &[(
+                Rule::IncreasingDays,
+                E,
+                "tier_set[0].noncurrent_transition[1].noncurrent_days",
+                &["strictly increasing noncurrent_days"],
+            )],
+        },
+        // ia_minimum_days
+        Case {
+            name: "STANDARD_IA at day 10",
+            edit: |p| transitions(p, 0)[0] = tr(10, "STANDARD_IA"),
+            expect: &[(
+                Rule::InfrequentAccessMinimumDays,
+                E,
+                "tier_set[0].transition[0].days",
+                &[
+                    "STANDARD_IA at day 10",
+                    "at least 30 days old",
+                    "days = 30 or more",
+                ],
+            )],
+        },
+        Case {
+            name: "noncurrent ONEZONE_IA at day 1",
+            edit: |p| ts(p, 0).noncurrent_transition = Val::Known(vec![nc(1, "ONEZONE_IA")]),
+            expect: &[(
+                Rule::InfrequentAccessMinimumDays,
+                E,
+                "tier_set[0].noncurrent_transition[0].noncurrent_days",
+                &["ONEZONE_IA at day 1"],
+            )],
+        },
+        // days_in_ia
+        Case {
+            name: "GLACIER 15 days after STANDARD_IA",
+            edit: |p| transitions(p, 0)[1] = tr(45, "GLACIER"),
+            expect: &[(
+                Rule::DaysInInfrequentAccess,
+                E,
+                "tier_set[0].transition[1].days",
+                &[
+                    "15 days after the transition to STANDARD_IA",
+                    "stay at least 30 days in STANDARD_IA",
+                    "days = 60 or later",
+                ],
+            )],
+        },
+        Case {
+            name: "DEEP_ARCHIVE 30 days after ONEZONE_IA is valid",
+            edit: |p| *transitions(p, 0) = vec![tr(30, "ONEZONE_IA"), tr(60, "DEEP_ARCHIVE")],
+            expect: &[],
+        },
+        // expiration_after_transitions
+        Case {
+            name: "expiration before the last transition",
+            edit: |p| ts(p, 0).expiration_days = 200.into(),
+            expect: &[(
+                Rule::ExpirationAfterTransitions,
+                E,
+                "tier_set[0].expiration_days",
+                &[
+                    "expiration_days is 200, not after transition[2] at day 270",
+                    "expiration_days = 271 or more",
+                ],
+            )],
+        },
+        Case {
+            name: "noncurrent expiration on the day of the noncurrent transition",
+            edit: |p| ts(p, 0).noncurrent_expiration_days = 30.into(),
+            expect: &[(
+                Rule::ExpirationAfterTransitions,
+                E,
+                "tier_set[0].noncurrent_expiration_days",
+                &["not after noncurrent_transition[0] at day 30"],
+            )],
+        },
+        // value_range
+        Case {
+            name: "abort after 0 days",
+            edit: |p| ts(p, 0).abort_incomplete_multipart_days = 0.into(),
+            expect: &[(
+                Rule::ValueRange,
+                E,
+                "tier_set[0].abort_incomplete_multipart_days",
+                &["is 0", "1 or more"],
+            )],
+        },
+        Case {
+            name: "negative transition days",
+            edit: |p| transitions(p, 1)[0] = tr(-1, "DEEP_ARCHIVE"),
+            expect: &[(
+                Rule::ValueRange,
+                E,
+                "tier_set[1].transition[0].days",
+                &["days is -1", "0 or more"],
+            )],
+        },
+        Case {
+            name: "newer_noncurrent_versions 101",
+            edit: |p| {
+                if let Val::Known(list) = &mut ts(p, 0).noncurrent_transition {
+                    list[0].newer_noncurrent_versions = 101.into();
+                }
+            },
+            expect: &[(
+                Rule::ValueRange,
+                E,
+                "tier_set[0].noncurrent_transition[0].newer_noncurrent_versions",
+                &["between 1 and 100"],
+            )],
+        },
+        Case {
+            name: "negative object_size_greater_than",
+            edit: |p| filter_of(p, 1).object_size_greater_than = (-5).into(),
+            expect: &[(
+                Rule::ValueRange,
+                E,
+                "tier_set[1].filter[0].object_size_greater_than",
+                &["is -5"],
+            )],
+        },
+        Case {
+            name: "tag key too long",
+            edit: |p| {
+                filter_of(p, 1).tags =
+                    Val::Known(BTreeMap::from([("k".repeat(129), "v".to_owned())]))
+            },
+            expect: &[(
+                Rule::ValueRange,
+                E,
+                "tier_set[1].filter[0].tags[\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"]",
+                &["1 to 128 characters"],
+            )],
+        },
+        Case {
+            name: "expiration 0",
+            edit: |p| {
+                *transitions(p, 1) = vec![];
+                ts(p, 1).expiration_days = 0.into();
+            },
+            expect: &[(
+                Rule::ValueRange,
+                E,
+                "tier_set[1].expiration_days",
+                &["expiration_days is 0", "1 or more"],
+            )],
+        },
+        // archive_access_days / deep_archive_access_days / archive_before_deep_archive
+        Case {
+            name: "archive_access_days 60",
+            edit: |p| it(p, 0).archive_access_days = 60.into(),
+            expect: &[(
+                Rule::ArchiveAccessDays,
+                E,
+                "intelligent_tiering[0].archive_access_days",
+                &["archive_access_days is 60", "90 to 730"],
+            )],
+        },
+        Case {
+            name: "archive_access_days 730 with no deep archive is valid",
+            edit: |p| {
+                it(p, 0).archive_access_days = 730.into();
+                it(p, 0).deep_archive_access_days = Val::Null;
+            },
+            expect: &[],
+        },
+        Case {
+            name: "deep_archive_access_days 800",
+            edit: |p| it(p, 0).deep_archive_access_days = 800.into(),
+            expect: &[(
+                Rule::DeepArchiveAccessDays,
+                E,
+                "intelligent_tiering[0].deep_archive_access_days",
+                &["deep_archive_access_days is 800", "180 to 730"],
+            )],
+        },
+        Case {
+            name: "deep_archive_access_days 150",
+            edit: |p| {
+                it(p, 0).archive_access_days = Val::Null;
+                it(p, 0).deep_archive_access_days = 150.into();
+            },
+            expect: &[(
+                Rule::DeepArchiveAccessDays,
+                E,
+                "intelligent_tiering[0].deep_archive_access_days",
+                &["is 150"],
+            )],
+        },
+        Case {
+            name: "archive after deep archive",
+            edit: |p| {
+                it(p, 0).archive_access_days = 200.into();
+                it(p, 0).deep_archive_access_days = 180.into();
+            },
+            expect: &[(
+                Rule::ArchiveBeforeDeepArchive,
+                E,
+                "intelligent_tiering[0].deep_archive_access_days",
+                &[
+                    "deep_archive_access_days (180) must be greater than archive_access_days (200)",
+                    "201 or more",
+                ],
+            )],
+        },
+        // tiering_needs_tier
+        Case {
+            name: "intelligent_tiering without a tier",
+            edit: |p| {
+                it(p, 0).archive_access_days = Val::Null;
+                it(p, 0).deep_archive_access_days = Val::Null;
+            },
+            expect: &[(
+                Rule::TieringNeedsTier,
+                E,
+                "intelligent_tiering[0]",
+                &["archive_access_days (90-730), deep_archive_access_days (180-730) or both"],
+            )],
+        },
+        // unique_name
+        Case {
+            name: "duplicate tier set names",
+            edit: |p| ts(p, 1).name = "app".into(),
+            expect: &[(
+                Rule::UniqueName,
+                E,
+                "tier_set[1].name",
+                &[
+                    "tier_set[0] and tier_set[1] are both named \"app\"",
+                    "lifecycle rule IDs",
+                ],
+            )],
+        },
+        Case {
+            name: "duplicate intelligent_tiering names",
+            edit: |p| {
+                if let Val::Known(list) = &mut p.intelligent_tiering {
+                    let mut second = list[0].clone();
+                    second.filter = Val::Known(TieringFilter {
+                        prefix: "other/".into(),
+                        tags: Val::Null,
+                    });
+                    list.push(second);
+                }
+            },
+            expect: &[(
+                Rule::UniqueName,
+                E,
+                "intelligent_tiering[1].name",
+                &["both named \"archive\"", "configuration ID"],
+            )],
+        },
+        // name_format
+        Case {
+            name: "tier set name with a space",
+            edit: |p| ts(p, 0).name = "app logs".into(),
+            expect: &[(
+                Rule::NameFormat,
+                E,
+                "tier_set[0].name",
+                &[
+                    "contains \" \"",
+                    "letters, digits",
+                    "\"logexaminer:<name>:<n>\"",
+                ],
+            )],
+        },
+        Case {
+            name: "tier set name with a colon",
+            edit: |p| ts(p, 0).name = "a:b".into(),
+            expect: &[(Rule::NameFormat, E, "tier_set[0].name", &["contains \":\""])],
+        },
+        Case {
+            name: "tier set name of 242 characters",
+            edit: |p| ts(p, 0).name = Val::Known("a".repeat(242)),
+            expect: &[(
+                Rule::NameFormat,
+                E,
+                "tier_set[0].name",
+                &["has 242 characters", "1 to 241"],
+            )],
+        },
+        Case {
+            name: "tier set name of 241 characters is valid",
+            edit: |p| ts(p, 0).name = Val::Known("a".repeat(241)),
+            expect: &[],
+        },
+        Case {
+            name: "empty tier set name",
+            edit: |p| ts(p, 0).name = "".into(),
+            expect: &[(Rule::NameFormat, E, "tier_set[0].name", &["is empty"])],
+        },
+        Case {
+            name: "intelligent_tiering name of 53 characters",
+            edit: |p| it(p, 0).name = Val::Known("x".repeat(53)),
+            expect: &[(
+                Rule::NameFormat,
+                E,
+                "intelligent_tiering[0].name",
+                &["has 53 characters", "1 to 52", "\"logexaminer-<name>\""],
+            )],
+        },
+        Case {
+            name: "intelligent_tiering name of 52 characters is valid",
+            edit: |p| it(p, 0).name = Val::Known("x".repeat(52)),
+            expect: &[],
+        },
+        // overlapping_filters
+        Case {
+            name: "nested prefixes",
+            edit: |p| filter_of(p, 1).prefix = "app/logs/".into(),
+            expect: &[(
+                Rule::OverlappingFilters,
+                E,
+                "tier_set[1].filter[0]",
+                &[
+                    "tier sets \"app\" and \"audit\" both match objects under prefix \"app/logs/\"",
+                    "race",
+                    "merge",
+                ],
+            )],
+        },
+        Case {
+            name: "two tier sets without a filter",
+            edit: |p| {
+                ts(p, 0).filter = Val::Null;
+                ts(p, 1).filter = Val::Null;
+                p.transition_default_minimum_object_size = "varies_by_storage_class".into();
+                *transitions(p, 0) = vec![tr(30, "GLACIER"), tr(120, "DEEP_ARCHIVE")];
+                ts(p, 0).noncurrent_transition = Val::Known(vec![nc(0, "GLACIER")]);
+            },
+            expect: &[(
+                Rule::OverlappingFilters,
+                E,
+                "tier_set[1]",
+                &["both match objects under every key"],
+            )],
+        },
+        Case {
+            name: "nested prefixes told apart by a tag",
+            edit: |p| {
+                filter_of(p, 1).prefix = "app/logs/".into();
+                filter_of(p, 0).tags = tags(&[("tier", "hot")]);
+                filter_of(p, 1).tags = tags(&[("tier", "cold")]);
+            },
+            expect: &[],
+        },
+        Case {
+            name: "nested prefixes with tags of different keys",
+            edit: |p| {
+                filter_of(p, 1).prefix = "app/logs/".into();
+                filter_of(p, 0).tags = tags(&[("team", "a")]);
+                filter_of(p, 1).tags = tags(&[("tier", "cold")]);
+            },
+            expect: &[(
+                Rule::OverlappingFilters,
+                E,
+                "tier_set[1].filter[0]",
+                &["race"],
+            )],
+        },
+        Case {
+            name: "nested prefixes told apart by size",
+            edit: |p| {
+                filter_of(p, 1).prefix = "app/logs/".into();
+                filter_of(p, 0).object_size_less_than = 1_000_000.into();
+                filter_of(p, 1).object_size_greater_than = 999_999.into();
+            },
+            expect: &[],
+        },
+        Case {
+            name: "nested intelligent_tiering prefixes",
+            edit: |p| {
+                if let Val::Known(list) = &mut p.intelligent_tiering {
+                    let mut second = list[0].clone();
+                    second.name = "deep".into();
+                    second.filter = Val::Known(TieringFilter {
+                        prefix: "it/deep/".into(),
+                        tags: Val::Null,
+                    });
+                    list.push(second);
+                }
+            },
+            expect: &[(
+                Rule::OverlappingFilters,
+                E,
+                "intelligent_tiering[1].filter[0]",
+                &["\"archive\" and \"deep\" both match objects under prefix \"it/deep/\""],
+            )],
+        },
+        // size_range
+        Case {
+            name: "empty size range",
+            edit: |p| {
+                filter_of(p, 1).object_size_greater_than = 1000.into();
+                filter_of(p, 1).object_size_less_than = 1001.into();
+            },
+            expect: &[(
+                Rule::SizeRange,
+                E,
+                "tier_set[1].filter[0].object_size_less_than",
+                &[
+                    "no object is larger than 1000 bytes and smaller than 1001 bytes",
+                    "at least 1002",
+                ],
+            )],
+        },
+        Case {
+            name: "size range of one byte is valid",
+            edit: |p| {
+                filter_of(p, 1).object_size_greater_than = 1000.into();
+                filter_of(p, 1).object_size_less_than = 1002.into();
+            },
+            expect: &[],
+        },
+        // no_action
+        Case {
+            name: "tier set without action",
+            edit: |p| {
+                *transitions(p, 1) = vec![];
+                ts(p, 1).expiration_days = Val::Null;
+            },
+            expect: &[(
+                Rule::NoAction,
+                E,
+                "tier_set[1]",
+                &[
+                    "tier set \"audit\" has no transition, expiration or abort_incomplete_multipart_days",
+                ],
+            )],
+        },
+        Case {
+            name: "tier set that only aborts uploads is valid",
+            edit: |p| {
+                *transitions(p, 1) = vec![];
+                ts(p, 1).expiration_days = Val::Null;
+                ts(p, 1).abort_incomplete_multipart_days = 3.into();
+                filter_of(p, 1).object_size_greater_than = Val::Null;
+            },
+            expect: &[],
+        },
+        // abort_filter
+        Case {
+            name: "abort-only tier set with tags",
+            edit: |p| {
+                *transitions(p, 1) = vec![];
+                ts(p, 1).expiration_days = Val::Null;
+                ts(p, 1).abort_incomplete_multipart_days = 3.into();
+                filter_of(p, 1).object_size_greater_than = Val::Null;
+                filter_of(p, 1).tags = tags(&[("k", "v")]);
+            },
+            expect: &[(
+                Rule::AbortFilter,
+                E,
+                "tier_set[1].filter",
+                &[
+                    "cannot select uploads by tags or object size",
+                    "every upload under prefix \"audit/\"",
+                ],
+            )],
+        },
+        // minimum_object_size_setting, bucket_owner, estimate_input
+        Case {
+            name: "invalid minimum object size setting",
+            edit: |p| p.transition_default_minimum_object_size = "128K".into(),
+            expect: &[(
+                Rule::MinimumObjectSizeSetting,
+                E,
+                "transition_default_minimum_object_size",
+                &["\"128K\"", "all_storage_classes_128K"],
+            )],
+        },
+        Case {
+            name: "short bucket owner",
+            edit: |p| p.expected_bucket_owner = "12345".into(),
+            expect: &[(
+                Rule::BucketOwner,
+                E,
+                "expected_bucket_owner",
+                &["\"12345\"", "12 digits"],
+            )],
+        },
+        Case {
+            name: "object size 0",
+            edit: |p| p.assumed_object_size_kb = 0.into(),
+            expect: &[(Rule::EstimateInput, E, "assumed_object_size_kb", &["is 0"])],
+        },
+        Case {
+            name: "retention 0",
+            edit: |p| p.retention_days = 0.into(),
+            expect: &[(
+                Rule::EstimateInput,
+                E,
+                "retention_days",
+                &["retention_days is 0"],
+            )],
+        },
+        // minimum_storage_duration
+        Case {
+            name: "expiration 30 days after DEEP_ARCHIVE",
+            edit: |p| ts(p, 0).expiration_days = 300.into(),
+            expect: &[(
+                Rule::MinimumStorageDuration,
+                W,
+                "tier_set[0].expiration_days",
+                &[
+                    "30 days after moving to DEEP_ARCHIVE (day 270 -> day 300)",
+                    "150 more days",
+                    "day 450",
+                ],
+            )],
+        },
+        Case {
+            name: "leaving GLACIER after 30 days",
+            edit: |p| transitions(p, 0)[2] = tr(120, "DEEP_ARCHIVE"),
+            expect: &[(
+                Rule::MinimumStorageDuration,
+                W,
+                "tier_set[0].transition[2].days",
+                &[
+                    "from GLACIER to DEEP_ARCHIVE after 30 days",
+                    "60 more days",
+                    "day 180",
+                ],
+            )],
+        },
+        Case {
+            name: "noncurrent expiration 10 days after STANDARD_IA",
+            edit: |p| ts(p, 0).noncurrent_expiration_days = 40.into(),
+            expect: &[(
+                Rule::MinimumStorageDuration,
+                W,
+                "tier_set[0].noncurrent_expiration_days",
+                &["10 days after moving to STANDARD_IA", "20 more days"],
+            )],
+        },
+        Case {
+            name: "expiration in STANDARD has no minimum",
+            edit: |p| {
+                *transitions(p, 1) = vec![];
+                ts(p, 1).expiration_days = 1.into();
+            },
+            expect: &[],
+        },
+        // small_objects_stay
+        Case {
+            name: "small objects with the default setting",
+            edit: |p| filter_of(p, 0).object_size_greater_than = Val::Null,
+            expect: &[(
+                Rule::SmallObjectsStay,
+                W,
+                "tier_set[0].transition[0]",
+                &[
+                    "objects under 128 KB matched by tier set \"app\" never transition",
+                    "all_storage_classes_128K",
+                    "varies_by_storage_class",
+                ],
+            )],
+        },
+        Case {
+            name: "small objects with varies_by_storage_class",
+            edit: |p| {
+                filter_of(p, 0).object_size_greater_than = Val::Null;
+                p.transition_default_minimum_object_size = "varies_by_storage_class".into();
+            },
+            expect: &[(
+                Rule::SmallObjectsStay,
+                W,
+                "tier_set[0].transition[0]",
+                &[
+                    "skip the transition to STANDARD_IA",
+                    "only to GLACIER and DEEP_ARCHIVE",
+                ],
+            )],
+        },
+        Case {
+            name: "varies_by_storage_class with archive targets only",
+            edit: |p| {
+                filter_of(p, 1).object_size_greater_than = Val::Null;
+                p.transition_default_minimum_object_size = "varies_by_storage_class".into();
+            },
+            expect: &[],
+        },
+        Case {
+            name: "noncurrent transitions of small objects",
+            edit: |p| {
+                filter_of(p, 1).object_size_greater_than = Val::Null;
+                *transitions(p, 1) = vec![];
+                ts(p, 1).noncurrent_transition = Val::Known(vec![nc(30, "GLACIER_IR")]);
+                ts(p, 1).expiration_days = Val::Null;
+            },
+            expect: &[(
+                Rule::SmallObjectsStay,
+                W,
+                "tier_set[1].noncurrent_transition[0]",
+                &["never transition"],
+            )],
+        },
+        // shared_abort_rule
+        Case {
+            name: "tag-separated tier sets abort the same uploads with different days",
+            edit: |p| {
+                filter_of(p, 1).prefix = "app/logs/".into();
+                filter_of(p, 0).tags = tags(&[("tier", "hot")]);
+                filter_of(p, 1).tags = tags(&[("tier", "cold")]);
+                ts(p, 1).abort_incomplete_multipart_days = 3.into();
+            },
+            expect: &[(
+                Rule::SharedAbortRule,
+                W,
+                "tier_set[1].abort_incomplete_multipart_days",
+                &[
+                    "\"app\" (7 days) and \"audit\" (3 days)",
+                    "under prefix \"app/logs/\"",
+                    "shorter one wins",
+                ],
+            )],
+        },
+        Case {
+            name: "same abort days in both is valid",
+            edit: |p| {
+                filter_of(p, 1).prefix = "app/logs/".into();
+                filter_of(p, 0).tags = tags(&[("tier", "hot")]);
+                filter_of(p, 1).tags = tags(&[("tier", "cold")]);
+                ts(p, 1).abort_incomplete_multipart_days = 7.into();
+            },
+            expect: &[],
+        },
+    ];
+
+    #[test]
+    fn every_rule_table() {
+        for case in CASES {
+            let mut policy = base();
+            (case.edit)(&mut policy);
+            let findings = validate(&policy);
+            let got: Vec<(Rule, Severity, String)> = findings
+                .iter()
+                .map(|f| (f.rule, f.severity, format_path(&f.path)))
+                .collect();
+            let want: Vec<(Rule, Severity, String)> = case
+                .expect
+                .iter()
+                .map(|(r, s, p, _)| (*r, *s, (*p).to_owned()))
+                .collect();
+            assert_eq!(got, want, "case {:?}: {findings:#?}", case.name);
+            for ((rule, severity, _, words), finding) in case.expect.iter().zip(&findings) {
+                assert_eq!(rule.severity(), *severity, "case {:?}", case.name);
+                let text = format!("{} {}", finding.summary, finding.detail);
+                for word in *words {
+                    assert!(
+                        text.contains(word),
+                        "case {:?}: {word:?} not in {text:?}",
+                        case.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_has_an_invalid_case_and_its_severity() {
+        for rule in Rule::ALL {
+            let case = CASES.iter().find(|c| c.expect.iter().any(|e| e.0 == rule));
+            assert!(case.is_some(), "no invalid case for {rule}");
+            assert!(!rule.description().is_empty());
+        }
+        let ids: std::collections::BTreeSet<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+        assert_eq!(ids.len(), Rule::ALL.len());
+        assert_eq!(Rule::SmallObjectsStay.severity(), Severity::Warning);
+        assert_eq!(Rule::TransitionGraph.severity(), Severity::Error);
+    }
+
+    /// The exact policy of issue 6, as Terraform would hand it over (blocks as lists, numbers
+    /// as JSON numbers, an `id` the model ignores).
+    #[test]
+    fn issue_6_example_is_rejected_with_rule_and_alternative() {
+        let json = r#"{
+            "id": null,
+            "bucket": "logs",
+            "expected_bucket_owner": null,
+            "tier_set": [{
+                "name": "logs",
+                "filter": [],
+                "transition": [
+                    {"days": 1, "storage_class": "INTELLIGENT_TIERING"},
+                    {"days": 30, "storage_class": "STANDARD_IA"}
+                ],
+                "noncurrent_transition": [],
+                "expiration_days": 365,
+                "noncurrent_expiration_days": null,
+                "abort_incomplete_multipart_days": null
+            }],
+            "intelligent_tiering": [],
+            "transition_default_minimum_object_size": null,
+            "estimated_monthly_cost_per_tb": null
+        }"#;
+        let policy: TierPolicy = serde_json::from_str(json).expect("valid JSON");
+        let findings = validate(&policy);
+        let errors: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{findings:#?}");
+        let error = errors[0];
+        assert_eq!(error.rule, Rule::TransitionGraph);
+        assert_eq!(
+            format_path(&error.path),
+            "tier_set[0].transition[1].storage_class"
+        );
+        assert!(error.detail.contains(
+            "INTELLIGENT_TIERING -> STANDARD_IA is not a supported S3 lifecycle transition"
+        ));
+        assert!(
+            error
+                .detail
+                .contains("Use STANDARD_IA first, then INTELLIGENT_TIERING")
+        );
+        assert!(error.detail.contains("go to GLACIER_IR instead"));
+        // The small objects of this policy never move either (no size filter, S3 default).
+        assert!(findings.iter().any(|f| f.rule == Rule::SmallObjectsStay));
+        assert_eq!(
+            error.to_string().split(':').next(),
+            Some("error [transition_graph] at tier_set[0].transition[1].storage_class")
+        );
+    }
+
+    #[test]
+    fn transition_graph_matches_the_s3_user_guide() {
+        use StorageClass::*;
+        let supported: &[(StorageClass, &[StorageClass])] = &[
+            (
+                Standard,
+                &[
+                    StandardIa,
+                    IntelligentTiering,
+                    OnezoneIa,
+                    GlacierIr,
+                    Glacier,
+                    DeepArchive,
+                ],
+            ),
+            (
+                StandardIa,
+                &[
+                    IntelligentTiering,
+                    OnezoneIa,
+                    GlacierIr,
+                    Glacier,
+                    DeepArchive,
+                ],
+            ),
+            (
+                IntelligentTiering,
+                &[OnezoneIa, GlacierIr, Glacier, DeepArchive],
+            ),
+            (OnezoneIa, &[Glacier, DeepArchive]),
+            (GlacierIr, &[Glacier, DeepArchive]),
+            (Glacier, &[DeepArchive]),
+            (DeepArchive, &[]),
+        ];
+        for (from, targets) in supported {
+            for to in StorageClass::ALL {
+                assert_eq!(
+                    from.can_transition_to(to),
+                    targets.contains(&to),
+                    "{from} -> {to}"
+                );
+            }
+        }
+        for c in StorageClass::ALL {
+            assert!(!c.can_transition_to(Standard), "{c} -> STANDARD");
+        }
+        assert!(!IntelligentTiering.can_transition_to(StandardIa));
+        assert!(!OnezoneIa.can_transition_to(GlacierIr));
+    }
+
+    #[test]
+    fn storage_class_parse_and_display() {
+        for c in StorageClass::ALL {
+            assert_eq!(c.to_string().parse::<StorageClass>(), Ok(c));
+        }
+        assert_eq!(
+            "Glacier".parse::<StorageClass>(),
+            Err(ParseStorageClassError("Glacier".to_owned()))
+        );
+        let minimums: Vec<(StorageClass, i64, i64)> = StorageClass::ALL
+            .iter()
+            .map(|c| (*c, c.minimum_storage_days(), c.minimum_billable_kb()))
+            .collect();
+        use StorageClass::*;
+        assert_eq!(
+            minimums,
+            vec![
+                (Standard, 0, 0),
+                (IntelligentTiering, 0, 0),
+                (StandardIa, 30, 128),
+                (OnezoneIa, 30, 128),
+                (GlacierIr, 90, 128),
+                (Glacier, 90, 0),
+                (DeepArchive, 180, 0),
+            ]
+        );
+        assert_eq!(
+            "varies_by_storage_class".parse::<MinimumObjectSize>(),
+            Ok(MinimumObjectSize::VariesByStorageClass)
+        );
+        assert_eq!(
+            MinimumObjectSize::default().to_string(),
+            "all_storage_classes_128K"
+        );
+    }
+
+    #[test]
+    fn format_path_like_terraform() {
+        let path = vec![
+            attr("tier_set"),
+            PathStep::Index(1),
+            attr("filter"),
+            PathStep::Index(0),
+            attr("tags"),
+            PathStep::Key("team".to_owned()),
+        ];
+        assert_eq!(format_path(&path), "tier_set[1].filter[0].tags[\"team\"]");
+        assert_eq!(format_path(&[]), "");
+    }
+
+    fn path(text: &str) -> Vec<PathStep> {
+        // "a.b[1].c" -> steps; enough for the tests.
+        let mut out = Vec::new();
+        for part in text.split('.') {
+            let mut pieces = part.split('[');
+            if let Some(name) = pieces.next() {
+                out.push(attr(name));
+            }
+            for index in pieces {
+                let inner = index.trim_end_matches(']');
+                match inner.parse::<i64>() {
+                    Ok(i) => out.push(PathStep::Index(i)),
+                    Err(_) => out.push(PathStep::Key(inner.trim_matches('"').to_owned())),
+                }
+            }
+        }
+        out
+    }
+
+    /// Checks that would fail on the known value are skipped while it is unknown.
+    #[test]
+    fn unknown_values_skip_dependent_checks() {
+        struct UnknownCase {
+            name: &'static str,
+            edit: fn(&mut TierPolicy),
+            unknown: &'static [&'static str],
+        }
+        let cases = [
+            UnknownCase {
+                name: "storage class of the issue example",
+                edit: |p| {
+                    *transitions(p, 0) = vec![tr(1, "INTELLIGENT_TIERING"), tr(30, "STANDARD_IA")]
+                },
+                unknown: &["tier_set[0].transition[0].storage_class"],
+            },
+            UnknownCase {
+                name: "prefix that would nest",
+                edit: |p| filter_of(p, 1).prefix = "app/logs/".into(),
+                unknown: &["tier_set[1].filter[0].prefix"],
+            },
+            UnknownCase {
+                name: "prefix of a filter addressed without the block index",
+                edit: |p| filter_of(p, 1).prefix = "app/logs/".into(),
+                unknown: &["tier_set[1].filter.prefix"],
+            },
+            UnknownCase {
+                name: "tags that would not tell apart",
+                edit: |p| {
+                    filter_of(p, 1).prefix = "app/logs/".into();
+                    filter_of(p, 0).tags = tags(&[("team", "a")]);
+                },
+                unknown: &["tier_set[1].filter[0].tags[\"team\"]"],
+            },
+            UnknownCase {
+                name: "whole filter block",
+                edit: |p| filter_of(p, 1).prefix = "app/logs/".into(),
+                unknown: &["tier_set[1].filter"],
+            },
+            UnknownCase {
+                name: "transition list of a tier set with no other action",
+                edit: |p| {
+                    *transitions(p, 1) = vec![];
+                    ts(p, 1).expiration_days = Val::Null;
+                },
+                unknown: &["tier_set[1].transition"],
+            },
+            UnknownCase {
+                name: "expiration before a transition",
+                edit: |p| ts(p, 0).expiration_days = 200.into(),
+                unknown: &["tier_set[0].expiration_days"],
+            },
+            UnknownCase {
+                name: "day of the last transition, so no early-deletion warning",
+                edit: |p| ts(p, 0).expiration_days = 300.into(),
+                unknown: &["tier_set[0].transition[2].days"],
+            },
+            UnknownCase {
+                name: "minimum object size setting",
+                edit: |p| filter_of(p, 0).object_size_greater_than = Val::Null,
+                unknown: &["transition_default_minimum_object_size"],
+            },
+            UnknownCase {
+                name: "archive days",
+                edit: |p| {
+                    it(p, 0).archive_access_days = 200.into();
+                },
+                unknown: &["intelligent_tiering[0].deep_archive_access_days"],
+            },
+            UnknownCase {
+                name: "tier set name",
+                edit: |p| ts(p, 1).name = "app".into(),
+                unknown: &["tier_set[1].name"],
+            },
+            UnknownCase {
+                name: "whole tier set list",
+                edit: |p| ts(p, 1).name = "app".into(),
+                unknown: &["tier_set"],
+            },
+        ];
+        for case in cases {
+            let mut policy = base();
+            (case.edit)(&mut policy);
+            assert!(
+                !validate(&policy).is_empty(),
+                "case {:?} should fail while known",
+                case.name
+            );
+            for p in case.unknown {
+                policy.mark_unknown(&path(p)).expect("path fits");
+            }
+            assert!(!policy.is_fully_known(), "case {:?}", case.name);
+            assert_eq!(validate(&policy), vec![], "case {:?}", case.name);
+        }
+    }
+
+    #[test]
+    fn mark_unknown_rejects_paths_that_do_not_fit() {
+        let cases: &[(&str, &str)] = &[
+            ("tier_set[5].name", "list index out of range"),
+            (
+                "tier_set[0].name.x",
+                "the path continues past a single value",
+            ),
+            (
+                "tier_set[0].filter[1].prefix",
+                "a single block only has element 0",
+            ),
+            (
+                "tier_set[1].filter[0].tags[\"a\"].b",
+                "a map element has no attributes",
+            ),
+        ];
+        for (p, reason) in cases {
+            let mut policy = base();
+            let err = policy.mark_unknown(&path(p)).expect_err(p);
+            assert_eq!(err.reason, *reason, "{p}");
+            assert_eq!(err.path, *p);
+        }
+        let mut whole_element = base();
+        assert_eq!(whole_element.mark_unknown(&path("tier_set[0]")), Ok(()));
+        assert_eq!(whole_element.tier_set, Val::Unknown);
+        let mut policy = base();
+        assert_eq!(
+            policy.mark_unknown(&path("estimated_monthly_cost_per_tb")),
+            Ok(())
+        );
+        assert_eq!(policy.mark_unknown(&path("id")), Ok(()));
+        assert!(policy.is_fully_known());
+        let mut null_filter = base();
+        ts(&mut null_filter, 0).filter = Val::Null;
+        assert_eq!(
+            null_filter
+                .mark_unknown(&path("tier_set[0].filter[0].prefix"))
+                .map_err(|e| e.reason),
+            Err("the block is null")
+        );
+    }
+
+    #[test]
+    fn deserializes_terraform_shapes() {
+        let as_list = r#"{"bucket":"b","tier_set":[{"name":"a","filter":[{"prefix":"x/","tags":{"k":"v"},"object_size_greater_than":131072,"object_size_less_than":null}],"transition":[{"days":30,"storage_class":"STANDARD_IA"}],"expiration_days":400}],"intelligent_tiering":[{"name":"i","filter":{"prefix":"y/"},"archive_access_days":90}]}"#;
+        let policy: TierPolicy = serde_json::from_str(as_list).expect("list-shaped filter");
+        let expected = TierPolicy {
+            bucket: "b".into(),
+            tier_set: Val::Known(vec![TierSet {
+                name: "a".into(),
+                filter: Val::Known(Filter {
+                    prefix: "x/".into(),
+                    tags: tags(&[("k", "v")]),
+                    object_size_greater_than: SMALL_OBJECT_BYTES.into(),
+                    object_size_less_than: Val::Null,
+                }),
+                transition: Val::Known(vec![tr(30, "STANDARD_IA")]),
+                expiration_days: 400.into(),
+                ..TierSet::default()
+            }]),
+            intelligent_tiering: Val::Known(vec![IntelligentTiering {
+                name: "i".into(),
+                filter: Val::Known(TieringFilter {
+                    prefix: "y/".into(),
+                    tags: Val::Null,
+                }),
+                archive_access_days: 90.into(),
+                deep_archive_access_days: Val::Null,
+            }]),
+            ..TierPolicy::default()
+        };
+        assert_eq!(policy, expected);
+        assert!(policy.is_fully_known());
+
+        let two_filters = r#"{"tier_set":[{"name":"a","filter":[{},{}]}]}"#;
+        assert!(serde_json::from_str::<TierPolicy>(two_filters).is_err());
+        let null_filter = r#"{"tier_set":[{"name":"a","filter":null}]}"#;
+        let policy: TierPolicy = serde_json::from_str(null_filter).expect("null filter");
+        assert_eq!(policy.tier_set.items()[0].filter, Val::Null);
+
+        // Through serde_json::Value too (arbitrary_precision numbers).
+        let value: serde_json::Value = serde_json::from_str(as_list).expect("json");
+        let policy: TierPolicy = serde_json::from_value(value).expect("from value");
+        assert_eq!(policy, expected);
+    }
+
+    #[test]
+    fn serializes_blocks_as_lists_and_round_trips() {
+        let policy = base();
+        let json = serde_json::to_value(&policy).expect("serializes");
+        assert_eq!(json["tier_set"][0]["filter"][0]["prefix"], "app/");
+        assert_eq!(
+            json["tier_set"][1]["noncurrent_transition"],
+            serde_json::json!([])
+        );
+        assert_eq!(json["expected_bucket_owner"], "123456789012");
+        assert!(json["transition_default_minimum_object_size"].is_null());
+        let back: TierPolicy = serde_json::from_value(json).expect("deserializes");
+        let canon = |p: &TierPolicy| -> Vec<TierSet> {
+            p.tier_set.items().iter().map(TierSet::canonical).collect()
+        };
+        assert_eq!(canon(&back), canon(&policy));
+
+        let mut unknown = base();
+        unknown.bucket = Val::Unknown;
+        assert!(serde_json::to_value(&unknown).is_err());
+    }
+
+    #[test]
+    fn canonical_forms() {
+        let a = TierSet {
+            name: "a".into(),
+            filter: Val::Known(Filter {
+                prefix: "".into(),
+                tags: Val::Known(BTreeMap::new()),
+                ..Filter::default()
+            }),
+            transition: Val::Null,
+            expiration_days: 10.into(),
+            ..TierSet::default()
+        };
+        let b = TierSet {
+            name: "a".into(),
+            filter: Val::Null,
+            transition: Val::Known(vec![]),
+            noncurrent_transition: Val::Known(vec![]),
+            expiration_days: 10.into(),
+            ..TierSet::default()
+        };
+        assert_eq!(a.canonical(), b.canonical());
+        let it = IntelligentTiering {
+            name: "i".into(),
+            filter: Val::Known(TieringFilter {
+                prefix: "".into(),
+                tags: Val::Null,
+            }),
+            archive_access_days: 90.into(),
+            ..IntelligentTiering::default()
+        };
+        assert_eq!(it.canonical().filter, Val::Null);
+    }
+
+    #[test]
+    fn extreme_numbers_do_not_panic() {
+        for n in [i64::MIN, -1, 0, i64::MAX] {
+            let mut p = base();
+            *transitions(&mut p, 0) = vec![
+                tr(n, "STANDARD_IA"),
+                tr(i64::MAX, "GLACIER"),
+                tr(n, "GLACIER_IR"),
+            ];
+            ts(&mut p, 0).expiration_days = n.into();
+            ts(&mut p, 0).noncurrent_expiration_days = n.into();
+            filter_of(&mut p, 1).object_size_greater_than = n.into();
+            filter_of(&mut p, 1).object_size_less_than = n.into();
+            it(&mut p, 0).archive_access_days = n.into();
+            it(&mut p, 0).deep_archive_access_days = n.into();
+            p.assumed_object_size_kb = n.into();
+            assert!(!validate(&p).is_empty());
+        }
+    }
+
+    #[test]
+    fn minimum_object_size_of_policy() {
+        let mut p = base();
+        assert_eq!(
+            p.minimum_object_size(),
+            Some(MinimumObjectSize::AllStorageClasses128K)
+        );
+        p.transition_default_minimum_object_size = "varies_by_storage_class".into();
+        assert_eq!(
+            p.minimum_object_size(),
+            Some(MinimumObjectSize::VariesByStorageClass)
+        );
+        p.transition_default_minimum_object_size = Val::Unknown;
+        assert_eq!(p.minimum_object_size(), None);
     }
 }

@@ -1,0 +1,39 @@
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = module.vpc.vpc_id
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets (EKS nodes and RDS)."
+  value       = module.vpc.private_subnet_ids
+}
+
+output "logs_bucket" {
+  description = "Name of the raw-logs bucket."
+  value       = module.logs.bucket_id
+}
+
+output "logs_estimated_monthly_cost_per_tb" {
+  description = "Estimated monthly storage cost per TB of the raw-logs tiers."
+  value       = module.logs.estimated_monthly_cost_per_tb
+}
+
+output "metastore_endpoint" {
+  description = "Endpoint of the Hive Metastore database."
+  value       = module.metastore.db_instance_endpoint
+}
+
+output "metastore_master_user_secret_arn" {
+  description = "Secret holding the master user credentials (managed by RDS)."
+  value       = module.metastore.master_user_secret_arn
+}
+
+output "metastore_replicas" {
+  description = "Read replicas of the metastore database."
+  value       = module.metastore.replicas
+}
+
+output "node_groups" {
+  description = "EKS node groups."
+  value       = module.node_groups.node_groups
+}

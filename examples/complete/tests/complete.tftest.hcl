@@ -1,0 +1,147 @@
+# The whole stack planned and applied against mocked providers: module wiring, cross-module values and the
+# validations that only run once IDs are known. Run from examples/complete: terraform init && terraform test
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  # IDs in AWS formats: the modules validate the IDs they are given.
+  mock_resource "aws_vpc" {
+    defaults = {
+      id  = "vpc-0123456789abcdef0"
+      arn = "arn:aws:ec2:eu-west-1:111122223333:vpc/vpc-0123456789abcdef0"
+    }
+  }
+
+  mock_resource "aws_subnet" {
+    defaults = {
+      id = "subnet-0123456789abcdef0"
+    }
+  }
+
+  mock_resource "aws_security_group" {
+    defaults = {
+      id = "sg-0123456789abcdef0"
+    }
+  }
+
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      id  = "logexaminer-raw-logs-example"
+      arn = "arn:aws:s3:::logexaminer-raw-logs-example"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    }
+  }
+
+  mock_resource "aws_eks_node_group" {
+    defaults = {
+      resources = [{
+        autoscaling_groups              = [{ name = "eks-logexaminer-asg" }]
+        remote_access_security_group_id = ""
+      }]
+    }
+  }
+
+  mock_resource "aws_db_instance" {
+    defaults = {
+      master_user_secret = [{
+        kms_key_id    = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        secret_arn    = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0123-AbCdEf"
+        secret_status = "active"
+      }]
+    }
+  }
+}
+
+mock_provider "logexaminer" {
+  mock_data "logexaminer_db_parameter_profile" {
+    defaults = {
+      parameters = [
+        { name = "innodb_buffer_pool_size", value = "{DBInstanceClassMemory*3/4}", apply_method = "pending-reboot" },
+        { name = "innodb_redo_log_capacity", value = "2147483648", apply_method = "immediate" },
+      ]
+      warnings = []
+    }
+  }
+}
+
+variables {
+  eks_cluster_security_group_id = "sg-0fedcba9876543210"
+}
+
+run "plan" {
+  command = plan
+
+  assert {
+    condition     = length(module.vpc.nat_gateway_ids) == 3 && length(module.vpc.interface_endpoint_ids) == 5
+    error_message = "Three NAT gateways and five interface endpoints expected."
+  }
+
+  assert {
+    condition     = [for r in module.metastore.replicas : r.availability_zone] == ["eu-west-1b", "eu-west-1c"]
+    error_message = "Two replicas, in the second and third zones."
+  }
+
+  assert {
+    condition     = length(module.node_groups.node_groups) == 6
+    error_message = "Two node group kinds in three zones."
+  }
+}
+
+run "apply" {
+  command = apply
+
+  assert {
+    condition     = output.vpc_id == "vpc-0123456789abcdef0" && length(output.private_subnet_ids) == 3
+    error_message = "The VPC outputs must flow through."
+  }
+
+  assert {
+    condition     = output.logs_bucket == "logexaminer-raw-logs-example"
+    error_message = "The bucket name must flow through."
+  }
+
+  assert {
+    condition     = alltrue([for ng in output.node_groups : ng.autoscaling_group_names == ["eks-logexaminer-asg"]])
+    error_message = "Node groups must report their Auto Scaling groups."
+  }
+}
+
+run "with_metastore_users" {
+  command = apply
+
+  variables {
+    create_metastore_users = true
+  }
+
+  assert {
+    condition     = length(module.metastore.metastore_user_secret_arns) == 2
+    error_message = "Both metastore users must be created with their secrets."
+  }
+}
