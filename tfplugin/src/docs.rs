@@ -99,20 +99,20 @@ fn attr_line(out: &mut String, a: &Attribute) {
 }
 
 fn block_section(out: &mut String, b: &Block, anchor: &str, nested: &mut Vec<(String, Block)>) {
-    let groups: [(&str, Box<dyn Fn(&Attribute) -> bool>); 3] = [
-        ("Required", Box::new(|a: &Attribute| a.required)),
-        ("Optional", Box::new(|a: &Attribute| a.optional)),
-        (
-            "Read-Only",
-            Box::new(|a: &Attribute| a.computed && !a.optional),
-        ),
-    ];
-    for (title, pred) in groups.iter() {
-        let attrs: Vec<&Attribute> = b.attributes.iter().filter(|a| pred(a)).collect();
+    for title in ["Required", "Optional", "Read-Only"] {
+        let attrs: Vec<&Attribute> = b
+            .attributes
+            .iter()
+            .filter(|a| match title {
+                "Required" => a.required,
+                "Optional" => a.optional,
+                _ => a.computed && !a.optional,
+            })
+            .collect();
         let blocks: Vec<_> = b
             .blocks
             .iter()
-            .filter(|nb| match *title {
+            .filter(|nb| match title {
                 "Required" => nb.min_items > 0,
                 "Optional" => nb.min_items == 0,
                 _ => false,

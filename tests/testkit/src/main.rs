@@ -77,7 +77,7 @@ impl Provider for Testkit {
             returns: Type::String,
             call: Arc::new(
                 |args: Vec<Value>| match args.first().and_then(Value::as_str) {
-                    Some(s) if s == "fail" => Err(FunctionError {
+                    Some("fail") => Err(FunctionError {
                         text: "refusing to upper-case \"fail\"".into(),
                         argument: Some(0),
                     }),
