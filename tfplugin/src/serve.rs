@@ -454,3 +454,154 @@ impl hp::health_server::Health for Health {
         }))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::client::danger::{ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::ServerName;
+
+    /// A client certificate like go-plugin's (ECDSA P-521, self-signed).
+    fn client_identity() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("key");
+        let params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
+        let cert = params.self_signed(&key).expect("cert");
+        (
+            cert.pem(),
+            CertificateDer::from(cert.der().to_vec()),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+    }
+
+    /// Trusts exactly the server certificate from the handshake line, like go-plugin.
+    #[derive(Debug)]
+    struct PinnedServer(Vec<u8>, Arc<CryptoProvider>);
+    impl ServerCertVerifier for PinnedServer {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            _i: &[CertificateDer<'_>],
+            _n: &ServerName<'_>,
+            _o: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            if end_entity.as_ref() == self.0.as_slice() {
+                Ok(ServerCertVerified::assertion())
+            } else {
+                Err(rustls::Error::General("unexpected server cert".into()))
+            }
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                m,
+                c,
+                d,
+                &self.1.signature_verification_algorithms,
+            )
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                m,
+                c,
+                d,
+                &self.1.signature_verification_algorithms,
+            )
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.1.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    async fn handshake(
+        server: rustls::ServerConfig,
+        server_cert: Vec<u8>,
+        client_auth: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+    ) -> bool {
+        let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(crypto.clone())
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedServer(server_cert, crypto)));
+        let client = match client_auth {
+            Some((c, k)) => builder
+                .with_client_auth_cert(vec![c], k)
+                .expect("client auth"),
+            None => builder.with_no_client_auth(),
+        };
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        let srv = tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut s = match acceptor.accept(a).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("server accept: {e}");
+                    return None;
+                }
+            };
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).await.ok()?;
+            Some(buf)
+        });
+        let name = ServerName::try_from("localhost").expect("name");
+        // Keep the client side open until the server has finished with it.
+        let _client = match connector.connect(name, b).await {
+            Ok(mut c) => {
+                use tokio::io::AsyncWriteExt;
+                let _ = c.write_all(b"ping").await;
+                let _ = c.flush().await;
+                Some(c)
+            }
+            Err(e) => {
+                eprintln!("client connect: {e}");
+                None
+            }
+        };
+        matches!(srv.await, Ok(Some(buf)) if &buf == b"ping")
+    }
+
+    #[tokio::test]
+    async fn mtls_requires_exactly_terraforms_client_certificate() {
+        let (pem, cert, key) = client_identity();
+        let (_, other_cert, other_key) = client_identity();
+
+        let (cfg, server_cert) = tls_config(&pem).expect("tls config");
+        assert!(
+            handshake(cfg, server_cert, Some((cert, key))).await,
+            "the right client cert is accepted"
+        );
+
+        let (cfg, server_cert) = tls_config(&pem).expect("tls config");
+        assert!(
+            !handshake(cfg, server_cert, None).await,
+            "no client cert is refused"
+        );
+
+        let (cfg, server_cert) = tls_config(&pem).expect("tls config");
+        assert!(
+            !handshake(cfg, server_cert, Some((other_cert, other_key))).await,
+            "another client cert is refused"
+        );
+    }
+
+    #[test]
+    fn bad_client_pem_is_a_clear_error() {
+        let e = tls_config("not a pem")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("PLUGIN_CLIENT_CERT"), "{e}");
+    }
+}
