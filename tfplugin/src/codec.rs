@@ -523,7 +523,8 @@ pub fn from_json(j: &Json, ty: &Type) -> Result<Value, CodecError> {
     })
 }
 
-fn json_type(j: &Json) -> Type {
+/// The type a JSON value has when read without a schema (objects, tuples).
+pub(crate) fn json_type(j: &Json) -> Type {
     match j {
         Json::Bool(_) => Type::Bool,
         Json::Number(_) => Type::Number,

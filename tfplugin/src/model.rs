@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value as Json;
 
+use crate::codec::json_type;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::types::Type;
 use crate::value::{Number, Value};
@@ -237,20 +238,6 @@ pub fn json_to_value(j: &Json, ty: &Type) -> Result<Value, String> {
             Value::Dynamic(json_type(j), Box::new(v))
         }
     })
-}
-
-fn json_type(j: &Json) -> Type {
-    match j {
-        Json::Bool(_) => Type::Bool,
-        Json::Number(_) => Type::Number,
-        Json::String(_) => Type::String,
-        Json::Array(a) => Type::Tuple(a.iter().map(json_type).collect()),
-        Json::Object(o) => Type::Object(
-            o.iter().map(|(k, v)| (k.clone(), json_type(v))).collect(),
-            Default::default(),
-        ),
-        Json::Null => Type::Dynamic,
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use futures::FutureExt;
+use futures::future::BoxFuture;
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
@@ -120,6 +121,43 @@ impl<P: Provider> ProviderService<P> {
         self.resources
             .get(name)
             .ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&Typed<dyn DynDataSource<P::Data>>, Diagnostics> {
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn ephemeral(&self, name: &str) -> Result<&Typed<dyn DynEphemeral<P::Data>>, Diagnostics> {
+        self.ephemerals
+            .get(name)
+            .ok_or_else(|| unknown_type("ephemeral resource", name))
+    }
+
+    /// Decodes a configuration, runs the schema's validators, then the type's own
+    /// validate hook (under panic protection).
+    async fn validate_config<T: ?Sized + Send + Sync + 'static>(
+        &self,
+        found: Result<&Typed<T>, Diagnostics>,
+        config: Option<&pb::DynamicValue>,
+        hook: impl FnOnce(Arc<T>, Config) -> BoxFuture<'static, Diagnostics>,
+    ) -> Vec<pb::Diagnostic> {
+        let mut diags = Diagnostics::new();
+        let decoded = found.and_then(|t| {
+            proto::decode(config, &t.ty)
+                .map(|v| (t, v))
+                .map_err(codec_diag)
+        });
+        if let Some((t, v)) = merge(decoded, &mut diags) {
+            validate_value(&t.schema.block, &v, &Default::default(), &mut diags);
+            let fut = hook(t.imp.clone(), Config::new(v));
+            let out = guarded(&self.stop_rx, "validation", async move { Ok(fut.await) }).await;
+            if let Some(d) = merge(out, &mut diags) {
+                diags.extend(d);
+            }
+        }
+        proto::diagnostics(&diags)
     }
 }
 
@@ -376,26 +414,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
-        let r = self.resource(&req.type_name).and_then(|r| {
-            proto::decode(req.config.as_ref(), &r.ty)
-                .map(|v| (r, v))
-                .map_err(codec_diag)
-        });
-        if let Some((r, v)) = merge(r, &mut diags) {
-            validate_value(&r.schema.block, &v, &Default::default(), &mut diags);
-            let imp = r.imp.clone();
-            let cfg = Config::new(v);
-            let out = guarded(&self.stop_rx, "validation", async move {
-                Ok(imp.validate(&cfg).await)
-            })
+        let diagnostics = self
+            .validate_config(
+                self.resource(&req.type_name),
+                req.config.as_ref(),
+                |imp, cfg| Box::pin(async move { imp.validate(&cfg).await }),
+            )
             .await;
-            if let Some(d) = merge(out, &mut diags) {
-                diags.extend(d);
-            }
-        }
         Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: proto::diagnostics(&diags),
+            diagnostics,
         }))
     }
 
@@ -404,30 +431,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
-        let r = self
-            .data_sources
-            .get(req.type_name.as_str())
-            .ok_or_else(|| unknown_type("data source", &req.type_name))
-            .and_then(|d| {
-                proto::decode(req.config.as_ref(), &d.ty)
-                    .map(|v| (d, v))
-                    .map_err(codec_diag)
-            });
-        if let Some((d, v)) = merge(r, &mut diags) {
-            validate_value(&d.schema.block, &v, &Default::default(), &mut diags);
-            let imp = d.imp.clone();
-            let cfg = Config::new(v);
-            let out = guarded(&self.stop_rx, "validation", async move {
-                Ok(imp.validate(&cfg).await)
-            })
+        let diagnostics = self
+            .validate_config(
+                self.data_source(&req.type_name),
+                req.config.as_ref(),
+                |imp, cfg| Box::pin(async move { imp.validate(&cfg).await }),
+            )
             .await;
-            if let Some(x) = merge(out, &mut diags) {
-                diags.extend(x);
-            }
-        }
         Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: proto::diagnostics(&diags),
+            diagnostics,
         }))
     }
 
@@ -436,32 +448,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
-        let r = self
-            .ephemerals
-            .get(req.type_name.as_str())
-            .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))
-            .and_then(|d| {
-                proto::decode(req.config.as_ref(), &d.ty)
-                    .map(|v| (d, v))
-                    .map_err(codec_diag)
-            });
-        if let Some((d, v)) = merge(r, &mut diags) {
-            validate_value(&d.schema.block, &v, &Default::default(), &mut diags);
-            let imp = d.imp.clone();
-            let cfg = Config::new(v);
-            let out = guarded(&self.stop_rx, "validation", async move {
-                Ok(imp.validate(&cfg).await)
-            })
+        let diagnostics = self
+            .validate_config(
+                self.ephemeral(&req.type_name),
+                req.config.as_ref(),
+                |imp, cfg| Box::pin(async move { imp.validate(&cfg).await }),
+            )
             .await;
-            if let Some(x) = merge(out, &mut diags) {
-                diags.extend(x);
-            }
-        }
         Ok(Response::new(
-            pb::validate_ephemeral_resource_config::Response {
-                diagnostics: proto::diagnostics(&diags),
-            },
+            pb::validate_ephemeral_resource_config::Response { diagnostics },
         ))
     }
 
@@ -723,15 +718,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         let mut resp = pb::read_data_source::Response::default();
-        let r = self
-            .data_sources
-            .get(req.type_name.as_str())
-            .ok_or_else(|| unknown_type("data source", &req.type_name))
-            .and_then(|d| {
-                proto::decode(req.config.as_ref(), &d.ty)
-                    .map(|v| (d, v))
-                    .map_err(codec_diag)
-            });
+        let r = self.data_source(&req.type_name).and_then(|d| {
+            proto::decode(req.config.as_ref(), &d.ty)
+                .map(|v| (d, v))
+                .map_err(codec_diag)
+        });
         if let Some((d, cfg)) = merge(r, &mut diags) {
             validate_value(&d.schema.block, &cfg, &Default::default(), &mut diags);
             if !diags.has_errors() {
@@ -757,15 +748,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         let mut resp = pb::open_ephemeral_resource::Response::default();
-        let r = self
-            .ephemerals
-            .get(req.type_name.as_str())
-            .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))
-            .and_then(|d| {
-                proto::decode(req.config.as_ref(), &d.ty)
-                    .map(|v| (d, v))
-                    .map_err(codec_diag)
-            });
+        let r = self.ephemeral(&req.type_name).and_then(|d| {
+            proto::decode(req.config.as_ref(), &d.ty)
+                .map(|v| (d, v))
+                .map_err(codec_diag)
+        });
         if let Some((e, cfg)) = merge(r, &mut diags) {
             let imp = e.imp.clone();
             let ctx = self.ctx();
@@ -796,10 +783,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             private: req.private.clone(),
             ..Default::default()
         };
-        let r = self
-            .ephemerals
-            .get(req.type_name.as_str())
-            .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name));
+        let r = self.ephemeral(&req.type_name);
         if let Some(e) = merge(r, &mut diags) {
             let imp = e.imp.clone();
             let ctx = self.ctx();
@@ -822,10 +806,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        let r = self
-            .ephemerals
-            .get(req.type_name.as_str())
-            .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name));
+        let r = self.ephemeral(&req.type_name);
         if let Some(e) = merge(r, &mut diags) {
             let imp = e.imp.clone();
             let ctx = self.ctx();
