@@ -43,6 +43,7 @@ unit: setup
 	cargo test --workspace --no-fail-fast
 
 tools-test: setup
+	bash tools/aws_schema/fetch.sh
 	$(PYTHON) -m pytest -q tools
 
 docs:
