@@ -191,12 +191,25 @@ pub struct Settings {
     pub s3_use_path_style: bool,
     /// Skip the STS check.
     pub skip_credentials_validation: bool,
-    /// Role to assume: (arn, session name, external id, duration).
-    pub assume_role: Option<(String, Option<String>, Option<String>, Option<Duration>)>,
+    /// Role to assume.
+    pub assume_role: Option<AssumeRoleSettings>,
     /// Endpoint overrides by service.
     pub endpoints: BTreeMap<String, String>,
     /// Default tags.
     pub default_tags: BTreeMap<String, String>,
+}
+
+/// The `assume_role` block.
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleSettings {
+    /// Role ARN.
+    pub role_arn: String,
+    /// Session name.
+    pub session_name: Option<String>,
+    /// External ID.
+    pub external_id: Option<String>,
+    /// Session duration.
+    pub duration: Option<Duration>,
 }
 
 /// What every resource gets: settings and lazily built AWS clients.
@@ -226,7 +239,12 @@ pub fn configure(config: Config) -> DiagResult<ProviderData> {
             .assume_role
             .into_iter()
             .next()
-            .map(|a| (a.role_arn, a.session_name, a.external_id, duration)),
+            .map(|a| AssumeRoleSettings {
+                role_arn: a.role_arn,
+                session_name: a.session_name,
+                external_id: a.external_id,
+                duration,
+            }),
         endpoints: c
             .endpoints
             .into_iter()
@@ -287,18 +305,19 @@ impl ProviderData {
                 }
                 let base = loader.load().await;
                 match &s.assume_role {
-                    Some((arn, session, external, duration)) => {
-                        let mut b = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
-                            .session_name(
-                                session
-                                    .clone()
-                                    .unwrap_or_else(|| "terraform-provider-logexaminer".into()),
-                            );
-                        if let Some(x) = external {
+                    Some(role) => {
+                        let mut b =
+                            aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+                                .session_name(
+                                    role.session_name
+                                        .clone()
+                                        .unwrap_or_else(|| "terraform-provider-logexaminer".into()),
+                                );
+                        if let Some(x) = &role.external_id {
                             b = b.external_id(x.clone());
                         }
-                        if let Some(d) = duration {
-                            b = b.session_length(*d);
+                        if let Some(d) = role.duration {
+                            b = b.session_length(d);
                         }
                         let provider = b.configure(&base).build().await;
                         base.into_builder()

@@ -39,12 +39,13 @@ impl tfplugin::Provider for LogExaminer {
         config::configure(config)
     }
     fn resources(&self) -> Vec<Arc<dyn DynResource<ProviderData>>> {
-        vec![]
+        vec![tfplugin::resource(s3::tier_policy::TierPolicyResource)]
     }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
-        vec![tfplugin::data_source(
-            rds::parameter_profile::ParameterProfile,
-        )]
+        vec![
+            tfplugin::data_source(rds::parameter_profile::ParameterProfile),
+            tfplugin::data_source(s3::tier_cost_data::TierCost),
+        ]
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeral<ProviderData>>> {
         vec![]

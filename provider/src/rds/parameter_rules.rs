@@ -724,21 +724,21 @@ fn base_profile(
                 "{DBInstanceClassMemory*3/4}"
             };
             put(&mut eff, "innodb_buffer_pool_size", pool, PendingReboot);
-            if let (true, Some(c)) = (small, ctx.class) {
-                if !overrides.contains_key("innodb_buffer_pool_size") {
-                    findings.push(Finding::new(
-                        Severity::Warning,
-                        attr("instance_class"),
-                        "Half-memory InnoDB buffer pool on a small instance",
-                        format!(
-                            "{} has {} GiB of memory, so innodb_buffer_pool_size is \
+            if let (true, Some(c)) = (small, ctx.class)
+                && !overrides.contains_key("innodb_buffer_pool_size")
+            {
+                findings.push(Finding::new(
+                    Severity::Warning,
+                    attr("instance_class"),
+                    "Half-memory InnoDB buffer pool on a small instance",
+                    format!(
+                        "{} has {} GiB of memory, so innodb_buffer_pool_size is \
                              {{DBInstanceClassMemory/2}} instead of 3/4, the sizing MySQL's \
                              innodb_dedicated_server uses from 1 to 4 GiB; this leaves room for \
                              per-connection buffers. Override it to change that.",
-                            c.name, c.memory_gib
-                        ),
-                    ));
-                }
+                        c.name, c.memory_gib
+                    ),
+                ));
             }
             let connections = if ctx.hive() {
                 format!(
@@ -1875,15 +1875,15 @@ fn workload_warnings(ctx: &Ctx, name: &str, value: &str, out: &mut Vec<(String, 
                 .to_string(),
         )),
         (Engine::Mysql, "max_connections", v) if hive => {
-            if let Ok(n) = v.parse::<i128>() {
-                if n < 100 {
-                    out.push((
-                        format!("max_connections {n} is tight for a Hive Metastore"),
-                        "each metastore process opens up to two pools of \
+            if let Ok(n) = v.parse::<i128>()
+                && n < 100
+            {
+                out.push((
+                    format!("max_connections {n} is tight for a Hive Metastore"),
+                    "each metastore process opens up to two pools of \
                          datanucleus.connectionPool.maxPoolSize (default 10) connections"
-                            .to_string(),
-                    ));
-                }
+                        .to_string(),
+                ));
             }
         }
         (Engine::Postgres, "password_encryption", "md5") => out.push((
@@ -2004,22 +2004,22 @@ fn check_bytes(
                 ));
             }
             check_expr_vars(ctx, name, &expr, warnings)?;
-            if let Some(env) = ctx.env() {
-                if let Some(upper) = expr.upper_bound(&env) {
-                    if upper < min {
-                        return Err((
-                            format!("{name} formula is below the minimum"),
-                            format!(
-                                "{raw} comes to at most {} on {}, less than the minimum of {}",
-                                human_bytes(upper),
-                                class_name(ctx),
-                                human_bytes(min)
-                            ),
-                        ));
-                    }
-                    if memory_bound {
-                        memory_check_formula(ctx, name, raw, &expr, upper, 1, warnings)?;
-                    }
+            if let Some(env) = ctx.env()
+                && let Some(upper) = expr.upper_bound(&env)
+            {
+                if upper < min {
+                    return Err((
+                        format!("{name} formula is below the minimum"),
+                        format!(
+                            "{raw} comes to at most {} on {}, less than the minimum of {}",
+                            human_bytes(upper),
+                            class_name(ctx),
+                            human_bytes(min)
+                        ),
+                    ));
+                }
+                if memory_bound {
+                    memory_check_formula(ctx, name, raw, &expr, upper, 1, warnings)?;
                 }
             }
             Ok(raw.to_string())
@@ -2225,24 +2225,24 @@ fn check_pg_memory(
         }
         Parsed::Expr(expr) => {
             check_expr_vars(ctx, name, &expr, warnings)?;
-            if let Some(env) = ctx.env() {
-                if let Some(upper) = expr.upper_bound(&env) {
-                    if upper < min {
-                        return Err((
-                            format!("{name} formula is below the minimum"),
-                            format!(
-                                "{raw} comes to at most {upper} {units} on {}, less than the \
+            if let Some(env) = ctx.env()
+                && let Some(upper) = expr.upper_bound(&env)
+            {
+                if upper < min {
+                    return Err((
+                        format!("{name} formula is below the minimum"),
+                        format!(
+                            "{raw} comes to at most {upper} {units} on {}, less than the \
                                  minimum of {min}",
-                                class_name(ctx)
-                            ),
-                        ));
-                    }
-                    if name == "effective_cache_size" {
-                        pg_memory_limits(ctx, name, raw, upper.saturating_mul(unit), warnings)?;
-                    } else {
-                        memory_check_formula(ctx, name, raw, &expr, upper, unit, warnings)?;
-                        pg_memory_limits(ctx, name, raw, upper.saturating_mul(unit), warnings)?;
-                    }
+                            class_name(ctx)
+                        ),
+                    ));
+                }
+                if name == "effective_cache_size" {
+                    pg_memory_limits(ctx, name, raw, upper.saturating_mul(unit), warnings)?;
+                } else {
+                    memory_check_formula(ctx, name, raw, &expr, upper, unit, warnings)?;
+                    pg_memory_limits(ctx, name, raw, upper.saturating_mul(unit), warnings)?;
                 }
             }
             raw.to_string()
@@ -2366,16 +2366,16 @@ fn check_count(
         )),
         Parsed::Expr(expr) => {
             check_expr_vars(ctx, name, &expr, warnings)?;
-            if let Some(upper) = ctx.env().and_then(|env| expr.upper_bound(&env)) {
-                if upper < min {
-                    return Err((
-                        format!("{name} formula is below the minimum"),
-                        format!(
-                            "{raw} comes to at most {upper} on {}, less than {min}",
-                            class_name(ctx)
-                        ),
-                    ));
-                }
+            if let Some(upper) = ctx.env().and_then(|env| expr.upper_bound(&env))
+                && upper < min
+            {
+                return Err((
+                    format!("{name} formula is below the minimum"),
+                    format!(
+                        "{raw} comes to at most {upper} on {}, less than {min}",
+                        class_name(ctx)
+                    ),
+                ));
             }
             Ok(raw.to_string())
         }

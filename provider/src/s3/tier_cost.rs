@@ -122,7 +122,7 @@ pub struct PriceTable {
 }
 
 /// US East (N. Virginia) list prices as of [`PRICES_AS_OF`]. Sources in
-/// `docs-src/s3_tier_rules.md`.
+/// `docs/resources/s3_tier_policy.md`.
 pub const US_EAST_1: PriceTable = PriceTable {
     region: "us-east-1",
     as_of: PRICES_AS_OF,

@@ -24,7 +24,7 @@
 //!
 //! [`validate`] applies every [`Rule`]. Each [`Finding`] names its rule, carries the attribute
 //! path it concerns, and its detail gives the reason and a valid alternative.
-//! `docs-src/s3_tier_rules.md` gives the rule table with the sources of each rule.
+//! `docs/resources/s3_tier_policy.md` gives the rule table with the sources of each rule.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -957,7 +957,7 @@ pub enum Severity {
     Warning,
 }
 
-/// The rules [`validate`] applies. `docs-src/s3_tier_rules.md` lists their sources.
+/// The rules [`validate`] applies. `docs/resources/s3_tier_policy.md` lists their sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rule {
