@@ -8,9 +8,9 @@ output "metastore_warnings" {
   value       = data.logexaminer_db_parameter_profile.metastore.warnings
 }
 
-output "raw_logs_lifecycle_rule_ids" {
-  description = "Lifecycle rule IDs this policy owns on the bucket."
-  value       = logexaminer_s3_tier_policy.raw_logs.rule_ids
+output "raw_logs_tier_sets" {
+  description = "Tier sets this policy manages on the bucket (lifecycle rules with IDs logexaminer:<name>:<n>)."
+  value       = [for t in logexaminer_s3_tier_policy.raw_logs.tier_set : t.name]
 }
 
 output "estimated_monthly_cost_per_tb" {
