@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$ROOT/.tools/venv/bin/python"
 TF="$ROOT/.tools/bin/terraform"
-BIN="$ROOT/target/release/terraform-provider-logexaminer"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/terraform-provider-logexaminer"
 VERSION="0.1.0"
 BUCKET="logexaminer-demo-raw-logs"
 
