@@ -42,6 +42,12 @@ module "logs" {
 
   name = var.logs_bucket_name
 
+  # Storage cost estimate for raw logs of about 512 KB kept two years.
+  cost_estimate = {
+    assumed_object_size_kb = 512
+    retention_days         = 730
+  }
+
   # The safe default tiers for raw logs, plus Spark event logs kept two years.
   tier_sets = [
     {

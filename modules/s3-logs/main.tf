@@ -178,6 +178,8 @@ resource "logexaminer_s3_tier_policy" "this" {
 
   bucket                                 = aws_s3_bucket.this[0].id
   transition_default_minimum_object_size = var.transition_default_minimum_object_size
+  assumed_object_size_kb                 = try(var.cost_estimate.assumed_object_size_kb, null)
+  retention_days                         = try(var.cost_estimate.retention_days, null)
 
   dynamic "tier_set" {
     for_each = var.tier_sets

@@ -29,6 +29,6 @@ output "tier_policy_id" {
 }
 
 output "estimated_monthly_cost_per_tb" {
-  description = "Monthly storage cost per TB estimated by the tier policy (us-east-1 prices, see the provider docs)."
+  description = "Monthly storage cost (USD) per TB ingested per month, estimated by the tier policy from `cost_estimate` (us-east-1 prices, see the provider docs); null without `cost_estimate`."
   value       = try(logexaminer_s3_tier_policy.this[0].estimated_monthly_cost_per_tb, null)
 }

@@ -332,3 +332,22 @@ variable "transition_default_minimum_object_size" {
     error_message = "transition_default_minimum_object_size must be all_storage_classes_128K or varies_by_storage_class."
   }
 }
+
+variable "cost_estimate" {
+  description = "Access pattern for the tier policy's cost estimate (output `estimated_monthly_cost_per_tb`): the typical object size in KB and, for tier sets without `expiration_days`, how many days objects are kept. Null: no estimate."
+  type = object({
+    assumed_object_size_kb = number
+    retention_days         = optional(number)
+  })
+  default = null
+
+  validation {
+    condition     = var.cost_estimate == null ? true : var.cost_estimate.assumed_object_size_kb >= 1 && var.cost_estimate.assumed_object_size_kb <= 5368709120 && floor(var.cost_estimate.assumed_object_size_kb) == var.cost_estimate.assumed_object_size_kb
+    error_message = "cost_estimate.assumed_object_size_kb must be a whole number of KB from 1 to 5368709120 (5 TiB, the S3 object size limit)."
+  }
+
+  validation {
+    condition     = var.cost_estimate == null ? true : (var.cost_estimate.retention_days == null ? true : var.cost_estimate.retention_days >= 1 && floor(var.cost_estimate.retention_days) == var.cost_estimate.retention_days)
+    error_message = "cost_estimate.retention_days must be a whole number of days, at least 1."
+  }
+}

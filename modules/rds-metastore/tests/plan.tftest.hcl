@@ -282,10 +282,10 @@ run "metastore_users" {
     condition = (
       logexaminer_db_user.this["reader"].host == "10.0.%" &&
       logexaminer_db_user.this["reader"].password_version == 2 &&
-      logexaminer_db_user.this["reader"].grant[0].database == "metastore" &&
-      logexaminer_db_user.this["reader"].grant[0].objects == tolist(["TBLS", "DBS"]) &&
-      logexaminer_db_user.this["reader"].grant[0].privileges == toset(["SELECT"]) &&
-      logexaminer_db_user.this["reader"].grant[0].with_grant_option == false
+      one(logexaminer_db_user.this["reader"].grant).database == "metastore" &&
+      one(logexaminer_db_user.this["reader"].grant).objects == tolist(["TBLS", "DBS"]) &&
+      one(logexaminer_db_user.this["reader"].grant).privileges == toset(["SELECT"]) &&
+      one(logexaminer_db_user.this["reader"].grant).with_grant_option == false
     )
     error_message = "The reader must get SELECT on the named tables only."
   }

@@ -94,6 +94,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = logexaminer_s3_tier_policy.this[0].assumed_object_size_kb == null && logexaminer_s3_tier_policy.this[0].retention_days == null
+    error_message = "Without cost_estimate the tier policy gets no estimate inputs."
+  }
+
+  assert {
     condition     = aws_s3_bucket.this[0].tags["Project"] == "logexaminer" && aws_kms_key.this[0].tags["Name"] == "logexaminer-raw-logs"
     error_message = "Tags must be applied."
   }
@@ -128,6 +133,12 @@ run "custom_tiers_and_intelligent_tiering" {
       archive_access_days      = 90
       deep_archive_access_days = 180
     }]
+    cost_estimate = { assumed_object_size_kb = 512, retention_days = 365 }
+  }
+
+  assert {
+    condition     = logexaminer_s3_tier_policy.this[0].assumed_object_size_kb == 512 && logexaminer_s3_tier_policy.this[0].retention_days == 365
+    error_message = "cost_estimate must reach the tier policy's estimate inputs."
   }
 
   assert {

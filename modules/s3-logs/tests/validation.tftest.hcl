@@ -419,3 +419,23 @@ run "minimum_object_size_invalid" {
 
   expect_failures = [var.transition_default_minimum_object_size]
 }
+
+run "cost_estimate_object_size_zero" {
+  command = plan
+
+  variables {
+    cost_estimate = { assumed_object_size_kb = 0 }
+  }
+
+  expect_failures = [var.cost_estimate]
+}
+
+run "cost_estimate_retention_fraction" {
+  command = plan
+
+  variables {
+    cost_estimate = { assumed_object_size_kb = 512, retention_days = 30.5 }
+  }
+
+  expect_failures = [var.cost_estimate]
+}

@@ -6,96 +6,58 @@
 //! checks every attribute name and type in our modules.
 //!
 //! Behaviour: plan marks unset computed attributes unknown (the protocol layer's
-//! default planning); apply fills unknowns with deterministic fake values (IDs,
-//! ARNs, zero numbers, empty collections); read returns the state unchanged; delete
-//! succeeds; import yields a state with only `id` set.
+//! default planning); apply fills unknowns with realistic fake values (IDs with their
+//! type's prefix, ARNs, a bucket's name as its ID, one element in computed-only lists
+//! of objects: see [`rules`] and [`fakes`]); read returns the state unchanged; delete
+//! succeeds; import yields a state with `id` (and the attributes the ID is made of).
+//! Data sources return their configuration with computed attributes invented
+//! (`aws_iam_policy_document` renders its JSON).
 
+mod fakes;
+mod policy;
+mod rules;
 mod schema_json;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use fakes::{Env, Faker, Filler};
 use tfplugin::provider::{DynDataSource, DynResource, Plan, RawApply};
-use tfplugin::{Config, Ctx, DiagResult, Diagnostic, Diagnostics, Schema, Type, Value};
+use tfplugin::{Config, Ctx, DiagResult, Diagnostics, Schema, Value};
 
 struct Standin {
     provider: Schema,
     resources: Vec<(String, Schema)>,
     data_sources: Vec<(String, Schema)>,
+    faker: Arc<Faker>,
 }
 
-static COUNTER: AtomicU64 = AtomicU64::new(1);
-
-/// Replaces every unknown inside `v` (of type `ty`) by a fake known value.
-fn fill(v: &mut Value, ty: &Type, type_name: &str, attr: &str) {
-    match v {
-        Value::Unknown => *v = fake(ty, type_name, attr),
-        Value::Object(m) => {
-            if let Type::Object(attrs, _) = ty {
-                for (k, t) in attrs {
-                    if let Some(x) = m.get_mut(k) {
-                        fill(x, t, type_name, k);
-                    }
-                }
-            }
-        }
-        Value::List(items) | Value::Set(items) => {
-            let et = match ty {
-                Type::List(e) | Type::Set(e) => (**e).clone(),
-                _ => Type::Dynamic,
-            };
-            for it in items {
-                fill(it, &et, type_name, attr);
-            }
-        }
-        Value::Map(m) => {
-            if let Type::Map(e) = ty {
-                for x in m.values_mut() {
-                    fill(x, e, type_name, attr);
-                }
-            }
-        }
-        _ => {}
-    }
+/// What configure gives every operation: the environment fakes are built from.
+struct Data {
+    env: Env,
 }
 
-fn fake(ty: &Type, type_name: &str, attr: &str) -> Value {
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let short = type_name.trim_start_matches("aws_");
-    match ty {
-        Type::String if attr == "arn" || attr.ends_with("_arn") => Value::from(format!(
-            "arn:aws:{}:us-east-1:123456789012:{short}/fake-{n}",
-            short.split('_').next().unwrap_or("service")
-        )),
-        Type::String if attr == "id" || attr.ends_with("_id") => {
-            Value::from(format!("{short}-fake-{n:08}"))
-        }
-        Type::String => Value::from(format!("fake-{attr}-{n}")),
-        Type::Number => Value::from(0),
-        Type::Bool => Value::Bool(false),
-        Type::List(_) => Value::List(vec![]),
-        Type::Set(_) => Value::Set(vec![]),
-        Type::Map(_) => Value::Map(BTreeMap::new()),
-        Type::Object(attrs, _) => Value::Object(
-            attrs
-                .iter()
-                .map(|(k, t)| (k.clone(), fake(t, type_name, k)))
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
+fn env_of(ctx: &Ctx<Data>) -> Env {
+    ctx.data()
+        .map(|d| d.env.clone())
+        .unwrap_or_else(|_| Env::new(None, Default::default()))
 }
 
 struct StandinResource {
     name: &'static str,
     schema: Schema,
-    ty: Type,
+    faker: Arc<Faker>,
+}
+
+impl StandinResource {
+    fn fill(&self, ctx: &Ctx<Data>, planned: &mut Value) {
+        let env = env_of(ctx);
+        Filler::new(&self.faker, &env, self.name, &self.schema.block).fill(planned);
+    }
 }
 
 #[async_trait]
-impl DynResource<()> for StandinResource {
+impl DynResource<Data> for StandinResource {
     fn type_name(&self) -> &'static str {
         self.name
     }
@@ -111,17 +73,17 @@ impl DynResource<()> for StandinResource {
     async fn validate(&self, _config: &Config) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn modify_plan(&self, _ctx: &Ctx<()>, _plan: &mut Plan) -> Diagnostics {
+    async fn modify_plan(&self, _ctx: &Ctx<Data>, _plan: &mut Plan) -> Diagnostics {
         Diagnostics::new()
     }
     async fn create(
         &self,
-        _ctx: &Ctx<()>,
+        ctx: &Ctx<Data>,
         _config: Value,
         mut planned: Value,
         _p: Vec<u8>,
     ) -> RawApply {
-        fill(&mut planned, &self.ty, self.name, "");
+        self.fill(ctx, &mut planned);
         RawApply {
             state: planned,
             diags: Diagnostics::new(),
@@ -129,48 +91,42 @@ impl DynResource<()> for StandinResource {
     }
     async fn update(
         &self,
-        _ctx: &Ctx<()>,
+        ctx: &Ctx<Data>,
         _prior: Value,
         _config: Value,
         mut planned: Value,
         _p: Vec<u8>,
     ) -> RawApply {
-        fill(&mut planned, &self.ty, self.name, "");
+        self.fill(ctx, &mut planned);
         RawApply {
             state: planned,
             diags: Diagnostics::new(),
         }
     }
-    async fn delete(&self, _ctx: &Ctx<()>, _prior: Value) -> Diagnostics {
+    async fn delete(&self, _ctx: &Ctx<Data>, _prior: Value) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn read(&self, _ctx: &Ctx<()>, state: Value) -> DiagResult<Value> {
+    async fn read(&self, _ctx: &Ctx<Data>, state: Value) -> DiagResult<Value> {
         Ok(state)
     }
     async fn import(
         &self,
-        _ctx: &Ctx<()>,
+        _ctx: &Ctx<Data>,
         id: &str,
         _identity: Option<&Value>,
     ) -> DiagResult<Value> {
-        let Type::Object(attrs, _) = &self.ty else {
-            return Err(Diagnostic::error("bad schema", "not an object").into());
-        };
-        let mut m: BTreeMap<String, Value> =
-            attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
-        m.insert("id".into(), Value::from(id));
-        Ok(Value::Object(m))
+        Ok(fakes::imported(self.name, &self.schema.block, id))
     }
 }
 
 struct StandinData {
     name: &'static str,
     schema: Schema,
-    ty: Type,
+    faker: Arc<Faker>,
 }
 
 #[async_trait]
-impl DynDataSource<()> for StandinData {
+impl DynDataSource<Data> for StandinData {
     fn type_name(&self) -> &'static str {
         self.name
     }
@@ -180,53 +136,47 @@ impl DynDataSource<()> for StandinData {
     async fn validate(&self, _config: &Config) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn read(&self, _ctx: &Ctx<()>, config: Value) -> DiagResult<Value> {
+    async fn read(&self, ctx: &Ctx<Data>, config: Value) -> DiagResult<Value> {
         let mut v = config;
-        mark_computed_unknown(&self.schema.block, &mut v);
-        fill(&mut v, &self.ty, self.name, "");
+        fakes::mark_computed_unknown(&self.schema.block, &mut v);
+        let env = env_of(ctx);
+        Filler::new(&self.faker, &env, self.name, &self.schema.block).fill(&mut v);
         Ok(v)
-    }
-}
-
-fn mark_computed_unknown(b: &tfplugin::Block, v: &mut Value) {
-    let Value::Object(m) = v else { return };
-    for a in &b.attributes {
-        if a.computed && m.get(&a.name).is_none_or(Value::is_null) {
-            m.insert(a.name.clone(), Value::Unknown);
-        }
     }
 }
 
 #[async_trait]
 impl tfplugin::Provider for Standin {
-    type Data = ();
+    type Data = Data;
     fn schema(&self) -> Schema {
         self.provider.clone()
     }
-    async fn configure(&self, _tf: &str, _config: Config) -> DiagResult<()> {
-        Ok(())
+    async fn configure(&self, _tf: &str, config: Config) -> DiagResult<Data> {
+        Ok(Data {
+            env: Env::from_config(config.value()),
+        })
     }
-    fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
+    fn resources(&self) -> Vec<Arc<dyn DynResource<Data>>> {
         self.resources
             .iter()
             .map(|(n, s)| {
-                let r: Arc<dyn DynResource<()>> = Arc::new(StandinResource {
+                let r: Arc<dyn DynResource<Data>> = Arc::new(StandinResource {
                     name: Box::leak(n.clone().into_boxed_str()),
-                    ty: s.value_type(),
                     schema: s.clone(),
+                    faker: self.faker.clone(),
                 });
                 r
             })
             .collect()
     }
-    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<()>>> {
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Data>>> {
         self.data_sources
             .iter()
             .map(|(n, s)| {
-                let r: Arc<dyn DynDataSource<()>> = Arc::new(StandinData {
+                let r: Arc<dyn DynDataSource<Data>> = Arc::new(StandinData {
                     name: Box::leak(n.clone().into_boxed_str()),
-                    ty: s.value_type(),
                     schema: s.clone(),
+                    faker: self.faker.clone(),
                 });
                 r
             })
@@ -254,6 +204,7 @@ fn main() -> std::process::ExitCode {
                 provider,
                 resources,
                 data_sources,
+                faker: Arc::new(Faker::random()),
             },
         ),
         Err(e) => {

@@ -39,11 +39,35 @@ fn flag(j: &Json, k: &str) -> bool {
     j[k].as_bool().unwrap_or(false)
 }
 
+/// The type of an attribute: its `type`, or for a nested attribute (`nested_type`, as
+/// plugin-framework resources declare) the equivalent object collection type.
+fn attribute_type(a: &Json) -> Result<Type, String> {
+    let Some(nested) = a.get("nested_type") else {
+        return Type::from_json(&a["type"]).map_err(|e| e.to_string());
+    };
+    let mut attrs = std::collections::BTreeMap::new();
+    if let Some(m) = nested["attributes"].as_object() {
+        for (name, inner) in m {
+            attrs.insert(
+                name.clone(),
+                attribute_type(inner).map_err(|e| format!("{name}: {e}"))?,
+            );
+        }
+    }
+    let obj = Type::Object(attrs, Default::default());
+    Ok(match nested["nesting_mode"].as_str().unwrap_or("single") {
+        "list" => Type::list(obj),
+        "set" => Type::set(obj),
+        "map" => Type::map(obj),
+        _ => obj,
+    })
+}
+
 fn block(j: &Json) -> Result<Block, String> {
     let mut b = Block::new(j["description"].as_str().unwrap_or(""));
     if let Some(attrs) = j["attributes"].as_object() {
         for (name, a) in attrs {
-            let ty = Type::from_json(&a["type"]).map_err(|e| format!("{name}: {e}"))?;
+            let ty = attribute_type(a).map_err(|e| format!("{name}: {e}"))?;
             let mut at = Attribute::new(name, ty).describe(a["description"].as_str().unwrap_or(""));
             at.required = flag(a, "required");
             at.optional = flag(a, "optional");
@@ -69,4 +93,64 @@ fn block(j: &Json) -> Result<Block, String> {
         }
     }
     Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_attributes_blocks_and_nested_attributes() {
+        let doc = serde_json::json!({
+            "format_version": "1.0",
+            "provider_schemas": {"registry.terraform.io/hashicorp/aws": {
+                "provider": {"version": 0, "block": {"attributes": {
+                    "region": {"type": "string", "optional": true}
+                }}},
+                "resource_schemas": {"aws_x": {"version": 2, "block": {
+                    "attributes": {
+                        "id": {"type": "string", "optional": true, "computed": true},
+                        "pw": {"type": "string", "optional": true, "sensitive": true, "write_only": true},
+                        "rules": {"nested_type": {"nesting_mode": "list", "attributes": {
+                            "n": {"type": "number", "required": true}
+                        }}, "optional": true}
+                    },
+                    "block_types": {"tag": {"nesting_mode": "set", "min_items": 1, "max_items": 3,
+                        "block": {"attributes": {"key": {"type": "string", "required": true}}}}}
+                }}},
+                "data_source_schemas": {"aws_y": {"version": 0, "block": {}}}
+            }}
+        });
+        let bytes = serde_json::to_vec(&doc).unwrap_or_default();
+        let loaded = load(&bytes);
+        let Ok((provider, resources, data)) = loaded else {
+            panic!("load failed: {loaded:?}", loaded = loaded.err());
+        };
+        assert!(provider.block.attribute("region").is_some());
+        assert_eq!(data.len(), 1);
+        let (name, x) = &resources[0];
+        assert_eq!((name.as_str(), x.version), ("aws_x", 2));
+        let id = x
+            .block
+            .attribute("id")
+            .map(|a| (a.optional, a.computed, a.required));
+        assert_eq!(id, Some((true, true, false)));
+        let pw = x.block.attribute("pw").map(|a| (a.sensitive, a.write_only));
+        assert_eq!(pw, Some((true, true)));
+        assert_eq!(
+            x.block.attribute("rules").map(|a| a.ty.clone()),
+            Some(Type::list(Type::object([("n", Type::Number)])))
+        );
+        let tag = &x.block.blocks[0];
+        assert_eq!(
+            (tag.name.as_str(), tag.nesting, tag.min_items, tag.max_items),
+            ("tag", Nesting::Set, 1, 3)
+        );
+    }
+
+    #[test]
+    fn rejects_documents_without_a_provider() {
+        assert!(load(b"{}").is_err());
+        assert!(load(b"not json").is_err());
+    }
 }
