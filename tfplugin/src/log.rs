@@ -116,13 +116,35 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Transport libraries log every HTTP/2 frame at debug/trace; keep them at INFO so
+/// `TF_LOG=TRACE` shows the provider, not 26,000 lines of framing per plan.
+const NOISY: &[&str] = &[
+    "h2",
+    "hyper",
+    "tower",
+    "tonic",
+    "rustls",
+    "aws_smithy",
+    "sqlx",
+];
+
+fn allowed(meta: &tracing::Metadata<'_>, max: Level) -> bool {
+    let noisy = NOISY.iter().any(|n| meta.target().starts_with(n));
+    let cap = if noisy && max > Level::INFO {
+        Level::INFO
+    } else {
+        max
+    };
+    *meta.level() <= cap
+}
+
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, meta: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
-        *meta.level() <= self.max
+        allowed(meta, self.max)
     }
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let meta = event.metadata();
-        if *meta.level() > self.max {
+        if !allowed(meta, self.max) {
             return;
         }
         let mut v = JsonVisitor {
