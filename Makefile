@@ -11,7 +11,7 @@ PYTHON    := $(CURDIR)/.tools/venv/bin/python
 
 include Makefile.rig.mk
 
-.PHONY: help build release test demo docs docs-check bench lambda fmt fmt-check clippy unit e2e hcl-test tools-test clean
+.PHONY: help build release test demo docs bench lambda fmt fmt-check clippy unit hcl-test tools-test clean
 
 help:
 	@echo "make demo   - run the quickstart against local emulated AWS (moto)"
@@ -49,7 +49,13 @@ tools-test: setup
 docs:
 	UPDATE_DOCS=1 cargo test -p terraform-provider-logexaminer --test docs -- --nocapture
 
-test: setup fmt-check clippy unit tools-test
+# Modules and examples: fmt, init, validate and `terraform test` against the aws
+# stand-in (schema rebuilt from @cdktn/provider-aws) and our provider. The Rust
+# module tests run in `unit`.
+hcl-test: setup
+	HCL_TEST_RUST=0 bash scripts/hcl_test.sh
+
+test: setup fmt-check clippy unit tools-test hcl-test
 	@echo "make test: all checks passed"
 
 demo: setup release
@@ -57,6 +63,11 @@ demo: setup release
 
 bench: setup
 	bash scripts/bench.sh
+	bash scripts/bench_db_user.sh
+	bash scripts/bench_rotation.sh
+
+lambda:
+	bash scripts/lambda.sh
 
 clean:
 	cargo clean

@@ -13,11 +13,15 @@
 //! * [`password`] — the [`password::Secret`] holder, password generation and SCRAM verifiers.
 //! * [`secret_shape`] — the RDS-shaped secret JSON.
 //! * [`import_id`] — percent-encoded URL import IDs.
+//! * `client` (cargo feature `client`) — the database I/O that runs all of the above: connect with TLS and a
+//!   deadline, execute statements under the catalog lock with bounded retries, read a user's state.
 //!
 //! Secrets only leave a [`password::Secret`] through [`password::Secret::expose`]; statement builders return
 //! [`statements::Statement`]s whose `Debug`/`Display` show a redacted text, and no error message of this crate
 //! contains a password.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod engine;
 pub mod grant;
 pub mod ident;

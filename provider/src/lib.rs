@@ -3,15 +3,19 @@
 //!
 //! One folder per service, one file per resource (schema beside CRUD), pure rules
 //! in files of their own:
+//! - [`db`]: `logexaminer_db_user` and `logexaminer_db_credentials` (metastore users, secrets);
 //! - [`rds`]: `logexaminer_db_parameter_profile` (validated RDS parameter profiles);
 //! - [`s3`]: `logexaminer_s3_tier_policy` and `logexaminer_s3_tier_cost`;
+//! - [`secretsmanager`]: `logexaminer_secret_rotation` and `logexaminer_rotation_function_package`;
 //! - [`config`]: provider configuration and lazily built AWS clients;
 //! - [`errors`]: the one place that turns failures into diagnostics.
 
 pub mod config;
+pub mod db;
 pub mod errors;
 pub mod rds;
 pub mod s3;
+pub mod secretsmanager;
 
 use std::sync::Arc;
 
@@ -39,15 +43,22 @@ impl tfplugin::Provider for LogExaminer {
         config::configure(config)
     }
     fn resources(&self) -> Vec<Arc<dyn DynResource<ProviderData>>> {
-        vec![tfplugin::resource(s3::tier_policy::TierPolicyResource)]
+        vec![
+            tfplugin::resource(s3::tier_policy::TierPolicyResource),
+            tfplugin::resource(db::db_user::DbUser),
+            tfplugin::resource(secretsmanager::secret_rotation::SecretRotation),
+        ]
     }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
         vec![
             tfplugin::data_source(rds::parameter_profile::ParameterProfile),
             tfplugin::data_source(s3::tier_cost_data::TierCost),
+            tfplugin::data_source(
+                secretsmanager::rotation_function_package::RotationFunctionPackage,
+            ),
         ]
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeral<ProviderData>>> {
-        vec![]
+        vec![tfplugin::ephemeral(db::db_credentials::DbCredentials)]
     }
 }

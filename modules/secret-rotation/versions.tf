@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0, < 7.0"
+    }
+    logexaminer = {
+      source  = "logexaminer/logexaminer"
+      version = ">= 0.1.0"
+    }
+  }
+}

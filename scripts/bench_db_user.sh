@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Benchmark of logexaminer_db_user (issue 3): `terraform apply` of BENCH_DB_USERS (200) users with
+# -parallelism=BENCH_PARALLELISM (10), per engine (MariaDB 10.11 and PostgreSQL 15 from the test rig,
+# moto for Secrets Manager), against the floor: the same CREATE USER / GRANT statements sent through the
+# mariadb / psql client in one session. Prints the ratio, Terraform's own cost (terraform_data), the
+# Secrets Manager calls, and the provider's share against the goal (<= 1.5x the floor).
+#
+# Knobs (environment): BENCH_DB_USERS (200), BENCH_PARALLELISM (10), BENCH_ENGINES (mariadb,postgres),
+# BENCH_RUNS (3, medians printed), BENCH_LOG_DIR (keep the provider debug log of each apply).
+# Only 127.0.0.1 is used. A benchmark, not a test: a missed goal is printed as MISSED, exit status 0.
+#
+# Hook into `make bench`: add `bash scripts/bench_db_user.sh` after scripts/bench.sh (both build the
+# release provider, the second build is a no-op).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+die() {
+    printf 'bench_db_user: ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+[[ -x "$REPO_ROOT/.tools/venv/bin/python" && -x "$REPO_ROOT/.tools/bin/terraform" ]] ||
+    die "the test rig is missing: run make setup"
+command -v mariadb >/dev/null 2>&1 || die "the mariadb client is missing: run make setup"
+command -v psql >/dev/null 2>&1 || die "psql is missing: run make setup"
+
+echo "bench_db_user: cargo test --release (provider binary and the benchmark harness)" >&2
+exec cargo test --release -p terraform-provider-logexaminer --test db_user_bench -- \
+    --ignored --nocapture --test-threads=1
