@@ -20,8 +20,16 @@ fn main() {
     println!("cargo::rerun-if-env-changed=LOGEXAMINER_REQUIRE_ROTATION_ZIP");
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
     let default = manifest.join("../dist/rotation-lambda.zip");
-    // Rebuild when the zip appears, changes or goes away (cargo watches the path even when missing).
-    println!("cargo::rerun-if-changed={}", default.display());
+    // Rebuild when the zip appears, changes or goes away. A path that does not exist makes cargo rerun this
+    // script on every build (relinking the provider and every test binary each time), so while the zip is
+    // missing the `dist` directory is watched instead (a file appearing in it changes it); `make demo` creates
+    // it. Only when even `dist` is missing is the missing path watched.
+    let dist = manifest.join("../dist");
+    if default.is_file() || !dist.is_dir() {
+        println!("cargo::rerun-if-changed={}", default.display());
+    } else {
+        println!("cargo::rerun-if-changed={}", dist.display());
+    }
     let source = match env::var_os("LOGEXAMINER_ROTATION_ZIP") {
         Some(p) if !p.is_empty() => {
             let p = PathBuf::from(p);

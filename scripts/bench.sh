@@ -8,7 +8,8 @@
 #   - peak RSS of the provider during that plan, and idle after the handshake (goal <= 15 MB)
 #   - per-instance plan time and the RPCs of one plan
 # Knobs (environment): BENCH_COUNT (100), BENCH_RUNS (5), BENCH_HANDSHAKE_RUNS (50),
-# BENCH_KEEP=1 keeps the temporary directory. Only 127.0.0.1 is used. A benchmark, not a test:
+# BENCH_KEEP=1 keeps the temporary directory, BENCH_QUICK=1 (CI: `make bench-quick`) makes the defaults
+# 5 instances, 1 run, 3 spawns: it checks that every measurement still runs, the figures mean nothing. Only 127.0.0.1 is used. A benchmark, not a test:
 # figures that miss a goal are reported as MISSED, and the exit status stays 0.
 set -euo pipefail
 
@@ -36,6 +37,10 @@ BIN="$TARGET_DIR/release/terraform-provider-logexaminer"
 REFERENCE="$TARGET_DIR/release/terraform-provider-testkit"
 [[ -x "$BIN" && -x "$REFERENCE" ]] || die "the release binaries were not built in $TARGET_DIR/release"
 
+if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
+    : "${BENCH_COUNT:=5}" "${BENCH_RUNS:=1}" "${BENCH_HANDSHAKE_RUNS:=3}"
+    echo "bench: BENCH_QUICK=1: $BENCH_COUNT instances, $BENCH_RUNS run, $BENCH_HANDSHAKE_RUNS spawns (a check that it runs, not figures)" >&2
+fi
 args=(
     --provider logexaminer
     --bin "$BIN"

@@ -6,7 +6,8 @@
 # Secrets Manager calls, and the provider's share against the goal (<= 1.5x the floor).
 #
 # Knobs (environment): BENCH_DB_USERS (200), BENCH_PARALLELISM (10), BENCH_ENGINES (mariadb,postgres),
-# BENCH_RUNS (3, medians printed), BENCH_LOG_DIR (keep the provider debug log of each apply).
+# BENCH_RUNS (3, medians printed), BENCH_LOG_DIR (keep the provider debug log of each apply); BENCH_QUICK=1 (CI:
+# `make bench-quick`) makes the defaults 5 users, 1 run: a check that it runs, the figures mean nothing.
 # Only 127.0.0.1 is used. A benchmark, not a test: a missed goal is printed as MISSED, exit status 0.
 #
 # Hook into `make bench`: add `bash scripts/bench_db_user.sh` after scripts/bench.sh (both build the
@@ -26,6 +27,13 @@ die() {
 command -v mariadb >/dev/null 2>&1 || die "the mariadb client is missing: run make setup"
 command -v psql >/dev/null 2>&1 || die "psql is missing: run make setup"
 
-echo "bench_db_user: cargo test --release (provider binary and the benchmark harness)" >&2
-exec cargo test --release -p terraform-provider-logexaminer --test db_user_bench -- \
+# Figures come from the release build; the quick check (figures not judged) reuses the tests' dev build.
+profile=(--release)
+if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
+    export BENCH_DB_USERS="${BENCH_DB_USERS:-5}" BENCH_RUNS="${BENCH_RUNS:-1}"
+    profile=()
+    echo "bench_db_user: BENCH_QUICK=1: $BENCH_DB_USERS users, $BENCH_RUNS run, dev build (a check that it runs, not figures)" >&2
+fi
+echo "bench_db_user: cargo test ${profile[*]} (provider binary and the benchmark harness)" >&2
+exec cargo test "${profile[@]}" -p terraform-provider-logexaminer --test db_user_bench -- \
     --ignored --nocapture --test-threads=1

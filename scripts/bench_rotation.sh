@@ -10,6 +10,7 @@
 #   - zip size                                                    goal <= 5 MB
 # With BENCH_ROTATION_EMULATOR=1 it also runs a full rotation and a rollback under cargo-lambda's local runtime
 # emulator (`cargo lambda watch`, `cargo lambda invoke`).
+# BENCH_QUICK=1 (CI: `make bench-quick`) makes the default 1 run: a check that it runs, the figures mean nothing.
 # Builds the zip first when missing (scripts/lambda.sh). A benchmark, not a test: figures that miss a goal are
 # reported as MISSED and the exit status stays 0. Only 127.0.0.1 is used.
 set -euo pipefail
@@ -34,13 +35,22 @@ trap 'rm -rf "$WORK"' EXIT
 unzip -q -o "$ZIP" bootstrap -d "$WORK" || die "cannot unpack bootstrap from $ZIP"
 chmod +x "$WORK/bootstrap"
 
-echo "bench_rotation: cargo build --release -p rotation-lambda --example bench_rotation" >&2
-cargo build --release -q -p rotation-lambda --example bench_rotation
+# Figures come from the release build; the quick check (figures not judged) reuses the tests' dev build.
+profile=(--release)
+profile_dir=release
+if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
+    profile=()
+    profile_dir=debug
+fi
+echo "bench_rotation: cargo build ${profile[*]} -p rotation-lambda --example bench_rotation" >&2
+cargo build "${profile[@]}" -q -p rotation-lambda --example bench_rotation
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
     "$REPO_ROOT/.tools/venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-BENCH="$TARGET_DIR/release/examples/bench_rotation"
+BENCH="$TARGET_DIR/$profile_dir/examples/bench_rotation"
 
-"$BENCH" --bootstrap "$WORK/bootstrap" --zip "$ZIP" --runs "${BENCH_ROTATION_RUNS:-5}" ${BENCH_ROTATION_JSON:+--json}
+runs="${BENCH_ROTATION_RUNS:-5}"
+[[ "${BENCH_QUICK:-0}" == 1 ]] && runs="${BENCH_ROTATION_RUNS:-1}"
+"$BENCH" --bootstrap "$WORK/bootstrap" --zip "$ZIP" --runs "$runs" ${BENCH_ROTATION_JSON:+--json}
 
 if [[ "${BENCH_ROTATION_EMULATOR:-0}" == 1 ]]; then
     "$BENCH" --emulator --cargo-lambda "$REPO_ROOT/.tools/venv/bin/cargo-lambda"

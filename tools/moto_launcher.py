@@ -11,9 +11,18 @@ with it.
 moto is patched at the backend or response-handler level (see FACTS.md, "moto 5.2.5"):
   S3        bucket Intelligent-Tiering configurations (PUT/GET/DELETE/LIST ?intelligent-tiering),
             which moto does not implement (its DELETE even deletes the bucket);
+  S3        conditional writes (PutObject / CompleteMultipartUpload with If-None-Match or If-Match) made
+            atomic: moto checks the condition and then stores the object, unlocked, while its server
+            runs one thread per request, so two concurrent `If-None-Match: *` writes could both win
+            (Terraform's S3 backend locks state with exactly that write, `use_lockfile = true`);
   Secrets   UpdateSecretVersionStage moving AWSCURRENT, and RotateSecret (AWSCURRENT readable,
             RotationRules kept whole, the pending-rotation rule of the real service).
-Lambda functions never run in Docker: the rig has none, and rotation Lambdas are tested apart.
+  Lambda    Invoke runs the function's real `bootstrap` for `provided.*` functions whose zip holds one,
+            under the local runtime API emulator of tools/lambda_emulator.py (no Docker on the rig);
+            other functions keep moto's simple, non-executing behaviour.
+  Secrets   RotateSecret with such a function runs createSecret, setSecret, testSecret and finishSecret
+            through it, in order, stopping at the first step that fails (the service would retry that
+            step later; the rig does not), as the service drives a rotation function.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -31,6 +41,8 @@ from typing import Any
 
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+import lambda_emulator  # tools/lambda_emulator.py, beside this file
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -265,10 +277,57 @@ def patch_s3_intelligent_tiering() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# S3: atomic conditional writes
+# ---------------------------------------------------------------------------------------------
+
+# S3 applies a conditional write atomically: of concurrent `PutObject` calls with `If-None-Match: *`
+# on one key exactly one succeeds and the others get 412 PreconditionFailed (S3 user guide,
+# "Add preconditions to S3 operations with conditional requests"). moto 5.2.5 evaluates the
+# condition and stores the object in two unlocked steps; every conditional write goes through this
+# lock so that check and store are one step. Unconditional writes are not serialised.
+_CONDITIONAL_WRITE_LOCK = threading.Lock()
+
+
+def _is_conditional(headers: Any) -> bool:
+    return bool(headers.get("If-None-Match") or headers.get("If-Match"))
+
+
+def patch_s3_conditional_writes() -> None:
+    """Serialises S3 object writes that carry If-None-Match / If-Match."""
+    from moto.s3.responses import S3Response
+
+    if getattr(S3Response, "_logexaminer_conditional_writes", False):
+        return  # already patched: a second wrapper would wait on the lock it holds
+    S3Response._logexaminer_conditional_writes = True
+    original = S3Response.put_object
+
+    def put_object(self: Any) -> Any:
+        if _is_conditional(self.headers):
+            with _CONDITIONAL_WRITE_LOCK:
+                return original(self)
+        return original(self)
+
+    S3Response.put_object = put_object
+
+    original_post = S3Response._key_response_post
+
+    def _key_response_post(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # CompleteMultipartUpload with If-None-Match: the same check-then-store in moto.
+        if _is_conditional(self.headers):
+            with _CONDITIONAL_WRITE_LOCK:
+                return original_post(self, *args, **kwargs)
+        return original_post(self, *args, **kwargs)
+
+    S3Response._key_response_post = _key_response_post
+
+
+# ---------------------------------------------------------------------------------------------
 # Secrets Manager: staging labels and rotation
 # ---------------------------------------------------------------------------------------------
 
 _ROTATION_ATTR = "_logexaminer_rotation_rules"
+# The rotation RotateSecret is driving on this thread (moto invokes the steps synchronously).
+_ROTATION = threading.local()
 
 
 def _version_with_stage(secret: Any, stage: str) -> str | None:
@@ -337,11 +396,20 @@ def patch_secretsmanager() -> None:
         previous_current = _version_with_stage(secret, "AWSCURRENT")
         versions_before = set(secret.versions)
 
-        result = json.loads(
-            original_rotate(
-                self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately
+        _ROTATION.state = {"secret": secret.name, "failed": None}
+        try:
+            result = json.loads(
+                original_rotate(
+                    self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately
+                )
             )
-        )
+        finally:
+            failed = _ROTATION.state["failed"]
+            _ROTATION.state = None
+        if failed:
+            logging.getLogger("moto-launcher").warning(
+                "RotateSecret %s: step %s failed; later steps not run", secret.name, failed
+            )
 
         new_versions = [v for v in secret.versions if v not in versions_before]
         new_version = new_versions[0] if new_versions else None
@@ -393,6 +461,79 @@ def patch_secretsmanager() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Lambda: run custom-runtime functions through the local runtime API emulator
+# ---------------------------------------------------------------------------------------------
+
+# Set by main() once moto listens: the emulator gives functions this endpoint and the rig's credentials.
+_EMULATOR: lambda_emulator.Emulator | None = None
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key in (name, name.lower()):
+        value = headers.get(key)
+        if value is not None:
+            return str(value)
+    return None
+
+
+def patch_lambda() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    original_invoke = LambdaSimpleBackend.invoke
+
+    def invoke(
+        self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> str | bytes | None:
+        fn = self.get_function(function_name, qualifier)
+        code = getattr(fn, "code_bytes", b"") or b""
+        if not (str(fn.run_time or "").startswith("provided") and lambda_emulator.has_bootstrap(code)):
+            return original_invoke(self, function_name, qualifier, body, headers, response_headers)
+        if _EMULATOR is None:
+            raise RuntimeError("the Lambda runtime emulator is not running (moto_launcher.main starts it)")
+
+        payload = body if isinstance(body, bytes) else (body or "{}").encode("utf-8")
+        rotation = getattr(_ROTATION, "state", None)
+        step = None
+        if rotation is not None:
+            step = json.loads(payload).get("Step")
+            if rotation["failed"]:
+                # Secrets Manager stops a rotation at the step that failed.
+                return b""
+        invocation_type = _header(headers, "X-Amz-Invocation-Type") or "RequestResponse"
+        if invocation_type == "DryRun":
+            return b""
+        spec = lambda_emulator.FunctionSpec(
+            name=fn.function_name,
+            arn=fn.function_arn,
+            version=str(fn.version),
+            handler=str(fn.handler or "bootstrap"),
+            memory_mb=int(fn.memory_size or 128),
+            timeout_s=float(fn.timeout or 3),
+            environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
+            code=code,
+            region=fn.region,
+        )
+        if invocation_type == "Event":
+            threading.Thread(target=_EMULATOR.invoke, args=(spec, payload), daemon=True).start()
+            response_headers["Content-Length"] = "0"
+            return b""
+        result = _EMULATOR.invoke(spec, payload)
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+            if rotation is not None:
+                rotation["failed"] = step or "?"
+        response_headers["x-amz-log-result"] = lambda_emulator.log_result_header(result)
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        response_headers["x-amzn-requestid"] = result.request_id
+        response_headers["Content-Length"] = str(len(result.payload))
+        return result.payload
+
+    LambdaSimpleBackend.invoke = invoke
+
+
+# ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
@@ -403,7 +544,9 @@ def apply_patches() -> None:
     default_user_config["lambda"] = {"use_docker": False}
     default_user_config["batch"] = {"use_docker": False}
     patch_s3_intelligent_tiering()
+    patch_s3_conditional_writes()
     patch_secretsmanager()
+    patch_lambda()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -412,6 +555,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
     parser.add_argument("--quiet", action="store_true", help="no request log on stderr")
+    parser.add_argument(
+        "--lambda-log-dir",
+        default=None,
+        help="where function output goes, one <function>.log each (default: a new temporary directory)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
@@ -422,18 +570,30 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
+    global _EMULATOR
+    _EMULATOR = lambda_emulator.Emulator(
+        {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        },
+        args.lambda_log_dir or tempfile.mkdtemp(prefix="moto-lambda-logs-"),
+    )
     sys.stdout.write(f"MOTO_PORT={port}\n")
     sys.stdout.flush()
 
     if args.exit_on_stdin_eof:
         while sys.stdin.buffer.read(65536):
             pass
+        _EMULATOR.shutdown()
         os._exit(0)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     while not stop.wait(1.0):
         pass
+    _EMULATOR.shutdown()
     os._exit(0)
 
 

@@ -320,3 +320,240 @@ def test_rotate_without_function_keeps_value_readable(endpoint):
     rotated = sm.rotate_secret(SecretId=name, RotationRules={"AutomaticallyAfterDays": 1})
     got = sm.get_secret_value(SecretId=name)
     assert (got["SecretString"], got["VersionId"]) == ("kept", rotated["VersionId"])
+
+
+# ------------------------------------------------------------------ Lambda runtime API emulator
+
+# A custom-runtime function in Python that speaks the runtime API with the standard library only. Events:
+# {"echo": x} answers with x, its pid and two environment variables; {"fail": m} reports an error;
+# {"sleep": s} sleeps; {"exit": c} exits mid-event; a Secrets Manager step event is appended to $STEP_LOG and
+# fails when it is $FAIL_STEP.
+BOOTSTRAP = r'''#!/usr/bin/env python3
+import json, os, sys, time, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+def post(path, body):
+    urllib.request.urlopen(urllib.request.Request(api + path, data=json.dumps(body).encode(), method="POST"))
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        deadline = int(r.headers["Lambda-Runtime-Deadline-Ms"])
+        event = json.loads(r.read())
+    print("handling", json.dumps(event), flush=True)
+    if "Step" in event:
+        with open(os.environ["STEP_LOG"], "a") as f:
+            f.write(event["Step"] + " " + event["ClientRequestToken"] + "\n")
+        if event["Step"] == os.environ.get("FAIL_STEP"):
+            post(rid + "/error", {"errorType": "TestFailed", "errorMessage": "injected at " + event["Step"]})
+        else:
+            post(rid + "/response", None)
+    elif "fail" in event:
+        post(rid + "/error", {"errorType": "Boom", "errorMessage": event["fail"]})
+    elif "sleep" in event:
+        time.sleep(event["sleep"])
+        post(rid + "/response", {"slept": True})
+    elif "exit" in event:
+        sys.exit(event["exit"])
+    else:
+        post(rid + "/response", {"echo": event.get("echo"), "pid": os.getpid(), "deadline": deadline,
+                                 "greeting": os.environ.get("GREETING"),
+                                 "name": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"),
+                                 "endpoint": os.environ.get("AWS_ENDPOINT_URL")})
+'''
+
+
+def bootstrap_zip():
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        zf.writestr(info, BOOTSTRAP)
+    return buf.getvalue()
+
+
+def make_function(endpoint, timeout=3, env=None):
+    lam = client(endpoint, "lambda")
+    name = unique("fn")
+    role = client(endpoint, "iam").create_role(
+        RoleName=unique("role"),
+        AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        ),
+    )["Role"]["Arn"]
+    lam.create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Handler="bootstrap",
+        Role=role,
+        Code={"ZipFile": bootstrap_zip()},
+        Timeout=timeout,
+        Environment={"Variables": env or {}},
+    )
+    return lam, name
+
+
+def call(lam, name, event, tail=False):
+    resp = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail" if tail else "None")
+    return resp, json.loads(resp["Payload"].read() or b"null")
+
+
+def test_function_runs_warm_with_its_environment_and_logs(endpoint):
+    lam, name = make_function(endpoint, env={"GREETING": "hello"})
+    first, out = call(lam, name, {"echo": 1}, tail=True)
+    assert "FunctionError" not in first
+    assert (out["echo"], out["greeting"], out["name"], out["endpoint"]) == (1, "hello", name, endpoint)
+    assert out["deadline"] > 0
+    log = __import__("base64").b64decode(first["LogResult"]).decode()
+    assert 'handling {"echo": 1}' in log and "REPORT RequestId:" in log
+    _, again = call(lam, name, {"echo": 2})
+    assert again["pid"] == out["pid"], "the environment is kept warm between events"
+
+
+def test_function_error_is_unhandled_with_its_payload(endpoint):
+    lam, name = make_function(endpoint)
+    resp, out = call(lam, name, {"fail": "no luck"})
+    assert resp["FunctionError"] == "Unhandled"
+    assert out == {"errorType": "Boom", "errorMessage": "no luck"}
+
+
+def test_timeout_kills_the_environment_and_the_next_event_gets_a_new_one(endpoint):
+    lam, name = make_function(endpoint, timeout=1)
+    _, before = call(lam, name, {"echo": 0})
+    resp, out = call(lam, name, {"sleep": 3})
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    _, after = call(lam, name, {"echo": 1})
+    assert after["pid"] != before["pid"]
+
+
+def test_process_exit_mid_event_is_a_runtime_exit_error(endpoint):
+    lam, name = make_function(endpoint)
+    resp, out = call(lam, name, {"exit": 3})
+    assert resp["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "Runtime.ExitError" and "exit status 3" in out["errorMessage"]
+
+
+def test_update_of_the_configuration_starts_a_new_environment(endpoint):
+    lam, name = make_function(endpoint, env={"GREETING": "one"})
+    _, first = call(lam, name, {"echo": 0})
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"GREETING": "two"}})
+    _, second = call(lam, name, {"echo": 0})
+    assert (first["greeting"], second["greeting"]) == ("one", "two")
+    assert first["pid"] != second["pid"]
+
+
+@pytest.mark.parametrize(
+    "fail_step,expected",
+    [
+        (None, ["createSecret", "setSecret", "testSecret", "finishSecret"]),
+        ("testSecret", ["createSecret", "setSecret", "testSecret"]),
+    ],
+)
+def test_rotate_secret_drives_the_steps_in_order_and_stops_at_a_failure(endpoint, tmp_path, fail_step, expected):
+    step_log = tmp_path / "steps"
+    env = {"STEP_LOG": str(step_log)}
+    if fail_step:
+        env["FAIL_STEP"] = fail_step
+    lam, name = make_function(endpoint, env=env)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    sm = client(endpoint, "secretsmanager")
+    secret = make_secret(sm, "v")
+    rotated = sm.rotate_secret(SecretId=secret, RotationLambdaARN=arn, RotationRules={"AutomaticallyAfterDays": 7})
+    lines = [line.split() for line in step_log.read_text().splitlines()]
+    assert [step for step, _ in lines] == expected
+    assert {token for _, token in lines} == {rotated["VersionId"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# S3 conditional writes (what Terraform's S3 backend `use_lockfile = true` relies on)
+# ---------------------------------------------------------------------------------------------
+
+
+def _conditional_put(s3, bucket_name, key, body):
+    try:
+        s3.put_object(Bucket=bucket_name, Key=key, Body=body, IfNoneMatch="*")
+        return "ok"
+    except ClientError as err:
+        return err.response["Error"]["Code"]
+
+
+def test_if_none_match_star_refuses_existing_key_until_deleted(endpoint):
+    s3 = client(endpoint, "s3")
+    name = unique("lockfile")
+    s3.create_bucket(Bucket=name)
+    assert _conditional_put(s3, name, "state.tflock", b"a") == "ok"
+    assert _conditional_put(s3, name, "state.tflock", b"b") == "PreconditionFailed"
+    assert s3.get_object(Bucket=name, Key="state.tflock")["Body"].read() == b"a"
+    s3.delete_object(Bucket=name, Key="state.tflock")
+    assert _conditional_put(s3, name, "state.tflock", b"c") == "ok"
+
+
+def test_concurrent_if_none_match_star_has_exactly_one_winner(endpoint):
+    from concurrent.futures import ThreadPoolExecutor
+
+    s3 = client(endpoint, "s3")
+    name = unique("lockrace")
+    s3.create_bucket(Bucket=name)
+    writers = 8
+    # One client per thread (botocore clients are thread-safe, but separate connection pools make the
+    # requests really concurrent on the server side).
+    clients = [client(endpoint, "s3") for _ in range(writers)]
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        for round_ in range(25):
+            key = f"round-{round_}.tflock"
+            results = list(
+                pool.map(lambda i: _conditional_put(clients[i], name, key, f"writer {i}".encode()), range(writers))
+            )
+            assert results.count("ok") == 1, results
+            assert results.count("PreconditionFailed") == writers - 1, results
+            body = s3.get_object(Bucket=name, Key=key)["Body"].read().decode()
+            assert body == f"writer {results.index('ok')}"
+
+
+def test_conditional_write_check_and_store_are_one_step(monkeypatch):
+    """moto checks If-None-Match, then stores: with a slow check, unpatched moto lets several writers win.
+
+    In-process so the backend's lookup can be slowed down to widen the window the fix closes.
+    """
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    sys.path.insert(0, str(LAUNCHER.parent))
+    import moto_launcher
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.s3.models import S3Backend
+
+    moto_launcher.patch_s3_conditional_writes()
+    original_get_object = S3Backend.get_object
+
+    def slow_get_object(self, bucket_name, key_name, *args, **kwargs):
+        found = original_get_object(self, bucket_name, key_name, *args, **kwargs)
+        if str(key_name).endswith(".tflock"):
+            time.sleep(0.05)
+        return found
+
+    monkeypatch.setattr(S3Backend, "get_object", slow_get_object)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        s3 = client(url, "s3")
+        name = unique("slowlock")
+        s3.create_bucket(Bucket=name)
+        writers = 4
+        clients = [client(url, "s3") for _ in range(writers)]
+        start = threading.Barrier(writers)
+
+        def write(i):
+            start.wait()
+            return _conditional_put(clients[i], name, "state.tflock", b"x")
+
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            results = list(pool.map(write, range(writers)))
+        assert results.count("ok") == 1, results
+    finally:
+        server.stop()

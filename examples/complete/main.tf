@@ -94,6 +94,9 @@ module "metastore" {
 
   multi_az           = true
   read_replica_count = 2
+  # Replicas need a master password RDS does not manage: the module generates it write-only and keeps it only
+  # in its own RDS-shaped secret (see the module's `master_password`).
+  master_password = { mode = "generated" }
 
   create_metastore_users = var.create_metastore_users
   metastore_users = {

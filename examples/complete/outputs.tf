@@ -24,7 +24,7 @@ output "metastore_endpoint" {
 }
 
 output "metastore_master_user_secret_arn" {
-  description = "Secret holding the master user credentials (managed by RDS)."
+  description = "Secret holding the master user credentials: RDS-shaped, written write-only from a password our provider generates (the module's `generated` mode, which allows the read replicas)."
   value       = module.metastore.master_user_secret_arn
 }
 

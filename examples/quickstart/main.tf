@@ -1,6 +1,6 @@
 # Quickstart: a validated RDS parameter profile for the Hive Metastore and a
 # hot/warm/cold/deep-archive tier policy on an existing raw-logs bucket, with a
-# cost estimate. `make demo` applies it against local emulated AWS (moto).
+# cost estimate. `make demo` shows the same against local emulated AWS (moto).
 
 terraform {
   required_version = ">= 1.11"

@@ -38,44 +38,7 @@ use crate::introspect::{self, IntrospectError, MysqlUser, PgDependents, PgRole, 
 use crate::password::Secret;
 use crate::statements::{self, Statement};
 
-/// How the connection uses TLS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TlsMode {
-    /// Encrypt, without checking the server certificate (libpq's `require`).
-    Require,
-    /// Encrypt and check the certificate chain (against [`ConnectOptions::ca_bundle_pem`] or the Mozilla
-    /// roots) and the host name.
-    VerifyFull,
-    /// No TLS (local test servers only).
-    Disable,
-}
-
-impl TlsMode {
-    /// Reads `require`, `verify-full` or `disable`.
-    pub fn parse(value: &str) -> Option<TlsMode> {
-        match value {
-            "require" => Some(TlsMode::Require),
-            "verify-full" => Some(TlsMode::VerifyFull),
-            "disable" => Some(TlsMode::Disable),
-            _ => None,
-        }
-    }
-
-    /// The configuration spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TlsMode::Require => "require",
-            TlsMode::VerifyFull => "verify-full",
-            TlsMode::Disable => "disable",
-        }
-    }
-}
-
-impl fmt::Display for TlsMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::tls::TlsMode;
 
 /// Where and how to connect. `Debug` hides the password.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,10 +59,16 @@ pub struct ConnectOptions {
     pub password: Secret,
     /// TLS mode.
     pub tls: TlsMode,
-    /// PEM certificates to trust instead of the Mozilla roots (e.g. the RDS CA bundle).
+    /// PEM certificates `verify-full` trusts instead of the built-in Amazon RDS CAs
+    /// ([`crate::tls::RDS_CA_BUNDLE_PEM`]): they replace them, they are not added.
     pub ca_bundle_pem: Option<String>,
     /// How long connecting (TCP, TLS, login) may take.
     pub connect_timeout: Duration,
+    /// How long a statement may wait for a lock: the catalog lock (`GET_LOCK`, PostgreSQL `lock_timeout`
+    /// around `pg_advisory_xact_lock`) and, on MySQL/MariaDB, metadata and row locks (the session's
+    /// `lock_wait_timeout` and `innodb_lock_wait_timeout`, whose server defaults are a year and 50 s).
+    /// Whole seconds, at least 1.
+    pub lock_timeout: Duration,
 }
 
 impl ConnectOptions {
@@ -125,7 +94,16 @@ pub enum ConnectFailure {
     Timeout,
     /// The address was refused or unreachable, or the name did not resolve.
     Network,
-    /// TLS could not be negotiated or the certificate was not accepted.
+    /// `verify-full`: the server's certificate does not chain to the trusted CAs (or is expired, or not a
+    /// server certificate). The handshake stopped before any credential was sent.
+    CertificateNotTrusted,
+    /// `verify-full`: the certificate is valid but does not name the host connected to. The handshake
+    /// stopped before any credential was sent.
+    HostNameMismatch,
+    /// The server does not offer TLS at all.
+    TlsUnsupported,
+    /// TLS could not be negotiated for another reason (protocol versions, cipher suites, a malformed CA
+    /// bundle).
     Tls,
     /// Anything else (protocol errors, server refusing for other reasons).
     Other,
@@ -137,8 +115,17 @@ pub const fn connect_hint(failure: ConnectFailure) -> &'static str {
         ConnectFailure::Timeout | ConnectFailure::Network => {
             "check host and port, and that this machine can reach them: a database in a private subnet is only reachable from inside its VPC (run Terraform or the function there) or through a tunnel (SSM port forwarding or an SSH bastion) with host and port pointing at the tunnel's local end; security groups must allow this source"
         }
+        ConnectFailure::CertificateNotTrusted => {
+            "the server's TLS certificate did not verify: it is not signed by a trusted CA (the built-in Amazon RDS CAs, or only the certificates in ca_bundle_pem when that is set, which replace them), or it expired; the connection was closed before any user name or password was sent. Against RDS leave ca_bundle_pem unset; for another server pass the CA that issued its certificate in ca_bundle_pem. If you did not change anything, something else may be answering on this address"
+        }
+        ConnectFailure::HostNameMismatch => {
+            "the server's TLS certificate did not verify: it is not issued for the host name connected to; the connection was closed before any user name or password was sent. Connect by a name on the certificate (for RDS the endpoint address of the instance, cluster or proxy, not an IP address or a CNAME of your own)"
+        }
+        ConnectFailure::TlsUnsupported => {
+            "the server does not offer TLS: enable it on the server (RDS always offers it); tls = \"disable\" is only accepted for loopback hosts or with allow_plaintext = true"
+        }
         ConnectFailure::Tls => {
-            "the TLS handshake failed: with tls = \"verify-full\" pass the server's CA bundle (for RDS the regional bundle from the RDS documentation) in ca_bundle_pem and connect by the name on the certificate; use tls = \"disable\" only for local test servers without TLS"
+            "the TLS handshake failed: check that ca_bundle_pem (if set) holds valid PEM certificates and that the server supports TLS 1.2 or 1.3"
         }
         ConnectFailure::Other => "check the endpoint, the engine and the TLS settings",
     }
@@ -193,6 +180,25 @@ pub enum ClientError {
         /// The server's message.
         message: String,
     },
+    /// The server accepted the credentials but this login may not open the database it named (MySQL error
+    /// 1044, PostgreSQL SQLSTATE 42501 without CONNECT): not a password problem.
+    #[error(
+        "{engine} at {host}:{port} accepted the credentials of {username:?} but refused it access to database {database:?}: {message}; the password works: grant the user access to that database (PostgreSQL CONNECT, MySQL any privilege on it) or connect to another one"
+    )]
+    DatabaseAccess {
+        /// Engine.
+        engine: Engine,
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// The user that logged in.
+        username: String,
+        /// The database it may not open.
+        database: String,
+        /// The server's message.
+        message: String,
+    },
     /// The database named in the connection does not exist.
     #[error("{engine} at {host}:{port} has no database {database:?}: {message}")]
     UnknownDatabase {
@@ -242,7 +248,7 @@ pub enum ClientError {
         message: String,
     },
     /// A catalog query failed.
-    #[error("{engine} at {host}:{port}: reading {query}{} failed: {message}{}", in_db(.database), code_suffix(.code))]
+    #[error("{engine} at {host}:{port}: reading {query}{} failed: {message}{}{}", in_db(.database), code_suffix(.code), catalog_hint(*.engine, .query, .code, .message))]
     Query {
         /// Engine.
         engine: Engine,
@@ -303,6 +309,39 @@ fn in_db(database: &Option<String>) -> String {
     }
 }
 
+/// What the admin lacks when a MySQL/MariaDB catalog read is refused: reading `mysql.user` and another
+/// account's `SHOW GRANTS` / `SHOW CREATE USER` needs `SELECT` on the `mysql` schema. The server says so in
+/// terms of its own (1142 `ER_TABLEACCESS_DENIED_ERROR` "SELECT command denied ... for table `user`", 1044
+/// `ER_DBACCESS_DENIED_ERROR` "Access denied ... to database 'mysql'", 1143 for a column, 1227
+/// `ER_SPECIFIC_ACCESS_DENIED_ERROR`); this names the grant to add.
+pub const MYSQL_CATALOG_HINT: &str = "the admin needs SELECT ON mysql.* (GRANT SELECT ON mysql.* TO the admin account): the provider reads mysql.user and the user's SHOW GRANTS / SHOW CREATE USER through it to compare the user's account and grants with the configuration";
+
+/// True when a failed MySQL/MariaDB catalog read is the missing `SELECT ON mysql.*` (see
+/// [`MYSQL_CATALOG_HINT`]).
+pub fn is_mysql_catalog_denied(
+    engine: Engine,
+    query: &str,
+    code: Option<&str>,
+    message: &str,
+) -> bool {
+    let denied = code.is_some_and(|c| {
+        ["1142", "1143", "1044", "1227"]
+            .iter()
+            .any(|n| c == *n || c.starts_with(&format!("{n}/")))
+    });
+    let catalog_read = matches!(query, "mysql.user" | "SHOW GRANTS" | "SHOW CREATE USER")
+        || message.to_ascii_lowercase().contains("mysql");
+    engine.is_mysql_family() && denied && catalog_read
+}
+
+fn catalog_hint(engine: Engine, query: &str, code: &Option<String>, message: &str) -> String {
+    if is_mysql_catalog_denied(engine, query, code.as_deref(), message) {
+        format!("; {MYSQL_CATALOG_HINT}")
+    } else {
+        String::new()
+    }
+}
+
 fn code_suffix(code: &Option<String>) -> String {
     match code {
         Some(c) => format!(" (error {c})"),
@@ -319,9 +358,15 @@ impl ClientError {
         )
     }
 
-    /// True when the server refused the credentials.
+    /// True when the server refused the credentials (the password no longer works, the user is gone): never
+    /// for a login that only may not open the database it named (see [`ClientError::is_database_access`]).
     pub fn is_login(&self) -> bool {
         matches!(self, ClientError::Login { .. })
+    }
+
+    /// True when the credentials worked but the login may not open the database it named.
+    pub fn is_database_access(&self) -> bool {
+        matches!(self, ClientError::DatabaseAccess { .. })
     }
 
     /// The (redacted) statement a [`ClientError::Statement`] failure is about, also inside
@@ -365,6 +410,47 @@ impl DbFailure {
             (None, Some(s)) => Some(s.clone()),
             (None, None) => None,
         }
+    }
+}
+
+/// What a server's refusal at connect means; see [`classify_connect_refusal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectRefusal {
+    /// The credentials do not work: wrong or expired password, unknown user, login not allowed. Only this
+    /// means a new password is needed.
+    Credentials,
+    /// The credentials work, but this login may not open the database it named.
+    DatabaseAccess,
+    /// The database named in the connection does not exist.
+    UnknownDatabase,
+}
+
+/// Reads the server's error code at connect, never its message (which is localised):
+///
+/// * MySQL/MariaDB: 1045 `ER_ACCESS_DENIED_ERROR` (bad user or password), 1698
+///   `ER_ACCESS_DENIED_NO_PASSWORD_ERROR` and 1862 `ER_MUST_CHANGE_PASSWORD_LOGIN` (expired password) are
+///   [`ConnectRefusal::Credentials`]; 1044 `ER_DBACCESS_DENIED_ERROR` ("Access denied for user ... to
+///   database ...", sent after the password was accepted) is [`ConnectRefusal::DatabaseAccess`]; 1049
+///   `ER_BAD_DB_ERROR` is [`ConnectRefusal::UnknownDatabase`]. Without an error number, SQLSTATE 28000 is
+///   read as credentials.
+/// * PostgreSQL: SQLSTATE 28P01 `invalid_password` and 28000 `invalid_authorization_specification` are
+///   credentials; 42501 `insufficient_privilege` ("permission denied for database", no CONNECT privilege,
+///   checked after authentication) is database access; 3D000 `invalid_catalog_name` an unknown database.
+pub fn classify_connect_refusal(engine: Engine, failure: &DbFailure) -> Option<ConnectRefusal> {
+    if engine.is_mysql_family() {
+        return match (failure.number, failure.sqlstate.as_deref()) {
+            (Some(1045 | 1698 | 1862), _) => Some(ConnectRefusal::Credentials),
+            (Some(1044), _) => Some(ConnectRefusal::DatabaseAccess),
+            (Some(1049), _) => Some(ConnectRefusal::UnknownDatabase),
+            (None, Some("28000")) => Some(ConnectRefusal::Credentials),
+            _ => None,
+        };
+    }
+    match failure.sqlstate.as_deref() {
+        Some("28P01" | "28000") => Some(ConnectRefusal::Credentials),
+        Some("42501") => Some(ConnectRefusal::DatabaseAccess),
+        Some("3D000") => Some(ConnectRefusal::UnknownDatabase),
+        _ => None,
     }
 }
 
@@ -460,6 +546,37 @@ pub fn pg_runs<'a>(
         }
     }
     out
+}
+
+/// True when a `SHOW CREATE USER` line (MySQL 8 and MariaDB) says `ACCOUNT LOCK` outside quoted strings.
+/// (MariaDB's `mysql.user` view has no `account_locked` column, so this is the one portable source.)
+pub fn create_user_locked(line: &str) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if q != '`' => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, c) if c.is_whitespace() => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current).to_ascii_uppercase());
+                }
+            }
+            (None, c) => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        words.push(current.to_ascii_uppercase());
+    }
+    words
+        .windows(2)
+        .any(|w| w[0] == "ACCOUNT" && w[1] == "LOCK")
 }
 
 /// Account attributes from the one line of `SHOW CREATE USER` (MySQL 8 and MariaDB), which an account may
@@ -572,8 +689,19 @@ pub fn backoff(attempt: u32) -> Duration {
 
 /// How many times a retryable failure is tried in all.
 pub const MAX_ATTEMPTS: u32 = 8;
-/// How long the catalog lock is waited for.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(120);
+/// The default of [`ConnectOptions::lock_timeout`].
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// [`ConnectOptions::lock_timeout`] in whole seconds, at least 1.
+fn lock_seconds(opts: &ConnectOptions) -> u64 {
+    opts.lock_timeout.as_secs().max(1)
+}
+
+/// MySQL/MariaDB: bounds every lock wait of the session (metadata locks wait `lock_wait_timeout`, a year by
+/// default, so an `ALTER USER` behind a long transaction could hang the caller with no bound).
+pub fn mysql_session_limits(seconds: u64) -> String {
+    format!("SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}")
+}
 
 /// What [`Client::read_user`] inspects beyond the user itself (PostgreSQL; ignored on MySQL/MariaDB).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -659,7 +787,19 @@ fn db_failure(err: &sqlx::Error) -> Option<DbFailure> {
     })
 }
 
+/// The rustls error inside a sqlx error, if any: sqlx reports handshake failures as I/O errors carrying it.
+fn rustls_error(err: &sqlx::Error) -> Option<&rustls::Error> {
+    match err {
+        sqlx::Error::Io(e) => e.get_ref()?.downcast_ref::<rustls::Error>(),
+        sqlx::Error::Tls(e) => e.downcast_ref::<rustls::Error>(),
+        _ => None,
+    }
+}
+
 fn failure_message(err: &sqlx::Error) -> String {
+    if let Some(e) = rustls_error(err) {
+        return format!("TLS: {e}");
+    }
     match err {
         sqlx::Error::Database(db) => db.message().to_owned(),
         sqlx::Error::Io(e) => e.to_string(),
@@ -669,13 +809,39 @@ fn failure_message(err: &sqlx::Error) -> String {
 }
 
 fn connect_failure(err: &sqlx::Error) -> ConnectFailure {
+    if let Some(e) = rustls_error(err) {
+        return match e {
+            rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            ) => ConnectFailure::HostNameMismatch,
+            rustls::Error::InvalidCertificate(_) => ConnectFailure::CertificateNotTrusted,
+            _ => ConnectFailure::Tls,
+        };
+    }
     match err {
         sqlx::Error::Io(_) => ConnectFailure::Network,
+        sqlx::Error::Tls(e) if e.to_string().contains("does not support TLS") => {
+            ConnectFailure::TlsUnsupported
+        }
         sqlx::Error::Tls(_) => ConnectFailure::Tls,
         sqlx::Error::Protocol(m) if m.to_ascii_lowercase().contains("tls") || m.contains("SSL") => {
             ConnectFailure::Tls
         }
         _ => ConnectFailure::Other,
+    }
+}
+
+/// The PEM roots handed to the driver: for `verify-full` the caller's bundle or the built-in RDS CAs (the
+/// driver trusts nothing else: see [`crate::tls`]); the other modes check no chain.
+fn root_certs(opts: &ConnectOptions) -> Option<Vec<u8>> {
+    match opts.tls {
+        TlsMode::VerifyFull => Some(
+            crate::tls::trusted_roots_pem(opts.ca_bundle_pem.as_deref())
+                .as_bytes()
+                .to_vec(),
+        ),
+        TlsMode::Require | TlsMode::Disable => None,
     }
 }
 
@@ -702,8 +868,8 @@ fn mysql_options(opts: &ConnectOptions) -> MySqlConnectOptions {
     if let Some(db) = &opts.database {
         o = o.database(db);
     }
-    if let Some(pem) = &opts.ca_bundle_pem {
-        o = o.ssl_ca_from_pem(pem.as_bytes().to_vec());
+    if let Some(pem) = root_certs(opts) {
+        o = o.ssl_ca_from_pem(pem);
     }
     o
 }
@@ -723,8 +889,8 @@ fn pg_options(opts: &ConnectOptions, database: &str) -> PgConnectOptions {
         .application_name("logexaminer")
         .statement_cache_capacity(16)
         .disable_statement_logging();
-    if let Some(pem) = &opts.ca_bundle_pem {
-        o = o.ssl_root_cert_from_pem(pem.as_bytes().to_vec());
+    if let Some(pem) = root_certs(opts) {
+        o = o.ssl_root_cert_from_pem(pem);
     }
     o
 }
@@ -735,31 +901,36 @@ fn map_connect_error(
     err: sqlx::Error,
 ) -> ClientError {
     if let Some(f) = db_failure(&err) {
-        let login = match opts.engine {
-            Engine::Postgres => matches!(f.sqlstate.as_deref(), Some("28P01" | "28000")),
-            _ => matches!(f.number, Some(1045 | 1044 | 1698)),
-        };
-        let unknown_db = match opts.engine {
-            Engine::Postgres => f.sqlstate.as_deref() == Some("3D000"),
-            _ => f.number == Some(1049),
-        };
-        if login {
-            return ClientError::Login {
-                engine: opts.engine,
-                host: opts.host.clone(),
-                port: opts.port,
-                username: opts.username.clone(),
-                message: f.message,
-            };
-        }
-        if unknown_db {
-            return ClientError::UnknownDatabase {
-                engine: opts.engine,
-                host: opts.host.clone(),
-                port: opts.port,
-                database: database.unwrap_or_default().to_owned(),
-                message: f.message,
-            };
+        match classify_connect_refusal(opts.engine, &f) {
+            Some(ConnectRefusal::Credentials) => {
+                return ClientError::Login {
+                    engine: opts.engine,
+                    host: opts.host.clone(),
+                    port: opts.port,
+                    username: opts.username.clone(),
+                    message: f.message,
+                };
+            }
+            Some(ConnectRefusal::DatabaseAccess) => {
+                return ClientError::DatabaseAccess {
+                    engine: opts.engine,
+                    host: opts.host.clone(),
+                    port: opts.port,
+                    username: opts.username.clone(),
+                    database: database.unwrap_or_default().to_owned(),
+                    message: f.message,
+                };
+            }
+            Some(ConnectRefusal::UnknownDatabase) => {
+                return ClientError::UnknownDatabase {
+                    engine: opts.engine,
+                    host: opts.host.clone(),
+                    port: opts.port,
+                    database: database.unwrap_or_default().to_owned(),
+                    message: f.message,
+                };
+            }
+            None => {}
         }
     }
     ClientError::Connect {
@@ -796,7 +967,13 @@ async fn open_mysql(opts: &ConnectOptions) -> Result<MySqlConnection, ClientErro
             timeout: opts.connect_timeout,
         }),
         Ok(Err(e)) => Err(map_connect_error(opts, opts.database.as_deref(), e)),
-        Ok(Ok(c)) => Ok(c),
+        Ok(Ok(mut c)) => {
+            let sql = mysql_session_limits(lock_seconds(opts));
+            match mysql_exec(&mut c, sql).await {
+                Ok(()) => Ok(c),
+                Err(e) => Err(map_connect_error(opts, opts.database.as_deref(), e)),
+            }
+        }
     }
 }
 
@@ -867,6 +1044,13 @@ fn pg_fetch(
 }
 
 fn mysql_exec(conn: &mut MySqlConnection, sql: String) -> BoxFut<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(sqlx::raw_sql(&sql)).await?;
+        Ok(())
+    })
+}
+
+fn pg_exec(conn: &mut PgConnection, sql: String) -> BoxFut<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
         conn.execute(sqlx::raw_sql(&sql)).await?;
         Ok(())
@@ -1174,35 +1358,82 @@ impl Client {
         if self.server.engine.is_mysql_family() {
             self.execute_mysql(statements).await
         } else {
-            let default_db = self.opts.pg_database().to_owned();
-            for (db, run) in pg_runs(statements, &default_db) {
-                let mut attempt = 1;
-                loop {
-                    match self.pg_run(&db, &run).await {
-                        Ok(()) => break,
-                        Err((e, retry)) if retry && attempt < MAX_ATTEMPTS => {
-                            tracing::debug!(attempt, error = %e, "retrying a PostgreSQL transaction");
-                            tokio::time::sleep(backoff(attempt)).await;
-                            attempt += 1;
-                        }
-                        Err((e, retry)) if retry => {
-                            return Err(ClientError::Retries {
-                                attempts: attempt,
-                                last: Box::new(e),
-                            });
-                        }
-                        Err((e, _)) => return Err(e),
-                    }
+            self.pg_lock_cluster().await?;
+            let result = self.execute_pg(statements).await;
+            self.pg_unlock_cluster().await;
+            result
+        }
+    }
+
+    /// Takes the server-wide catalog lock in [`statements::PG_LOCK_DATABASE`] for this session.
+    async fn pg_lock_cluster(&mut self) -> Result<(), ClientError> {
+        let seconds = lock_seconds(&self.opts);
+        let lock = statements::pg_catalog_session_lock(seconds);
+        tracing::debug!(database = statements::PG_LOCK_DATABASE, sql = %lock.redacted, "executing");
+        let err = {
+            let conn = self.pg_conn(Some(statements::PG_LOCK_DATABASE)).await?;
+            match pg_exec(conn, lock.sql.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    let _ = pg_exec(conn, "RESET lock_timeout".to_owned()).await;
+                    e
                 }
             }
-            Ok(())
+        };
+        if db_failure(&err).is_some_and(|f| f.sqlstate.as_deref() == Some("55P03")) {
+            return Err(ClientError::Lock {
+                engine: Engine::Postgres,
+                host: self.opts.host.clone(),
+                port: self.opts.port,
+                lock: format!(
+                    "pg_advisory_lock({}) in database {}",
+                    statements::pg_catalog_lock_key(),
+                    statements::PG_LOCK_DATABASE
+                ),
+                waited: Duration::from_secs(seconds),
+            });
         }
+        Err(self.query_error("the catalog lock", Some(statements::PG_LOCK_DATABASE), &err))
+    }
+
+    async fn pg_unlock_cluster(&mut self) {
+        let unlock = statements::pg_catalog_unlock();
+        if let Ok(conn) = self.pg_conn(Some(statements::PG_LOCK_DATABASE)).await
+            && let Err(e) = pg_exec(conn, unlock.sql).await
+        {
+            tracing::warn!(error = %failure_message(&e), "releasing the catalog lock failed; it ends with the session");
+        }
+    }
+
+    async fn execute_pg(&mut self, statements: &[Statement]) -> Result<(), ClientError> {
+        let default_db = self.opts.pg_database().to_owned();
+        for (db, run) in pg_runs(statements, &default_db) {
+            let mut attempt = 1;
+            loop {
+                match self.pg_run(&db, &run).await {
+                    Ok(()) => break,
+                    Err((e, retry)) if retry && attempt < MAX_ATTEMPTS => {
+                        tracing::debug!(attempt, error = %e, "retrying a PostgreSQL transaction");
+                        tokio::time::sleep(backoff(attempt)).await;
+                        attempt += 1;
+                    }
+                    Err((e, retry)) if retry => {
+                        return Err(ClientError::Retries {
+                            attempts: attempt,
+                            last: Box::new(e),
+                        });
+                    }
+                    Err((e, _)) => return Err(e),
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn pg_run(&mut self, db: &str, run: &[&Statement]) -> Result<(), (ClientError, bool)> {
         let lock_timeout = Statement::plain(format!(
             "SET LOCAL lock_timeout = '{}s'",
-            LOCK_TIMEOUT.as_secs()
+            lock_seconds(&self.opts)
         ));
         let lock = statements::pg_catalog_lock();
         let all: Vec<&Statement> = [&lock_timeout, &lock]
@@ -1239,7 +1470,7 @@ impl Client {
                         "pg_advisory_xact_lock({}) or a lock the statements wait for",
                         statements::pg_catalog_lock_key()
                     ),
-                    waited: LOCK_TIMEOUT,
+                    waited: Duration::from_secs(lock_seconds(&self.opts)),
                 },
                 false,
             ));
@@ -1257,7 +1488,8 @@ impl Client {
     }
 
     async fn execute_mysql(&mut self, statements: &[Statement]) -> Result<(), ClientError> {
-        let lock = statements::mysql_catalog_lock(LOCK_TIMEOUT.as_secs() as u32);
+        let waited = lock_seconds(&self.opts);
+        let lock = statements::mysql_catalog_lock(u32::try_from(waited).unwrap_or(u32::MAX));
         tracing::debug!(sql = %lock.redacted, "executing");
         let rows = self
             .query_named("the catalog lock", None, &lock.sql, &[])
@@ -1272,7 +1504,7 @@ impl Client {
                 host: self.opts.host.clone(),
                 port: self.opts.port,
                 lock: format!("GET_LOCK('{}')", statements::MYSQL_LOCK_NAME),
-                waited: LOCK_TIMEOUT,
+                waited: Duration::from_secs(waited),
             });
         }
         let result = self.execute_mysql_locked(statements).await;
@@ -1330,6 +1562,27 @@ impl Client {
             Err(e) if e.code().is_some_and(|c| c.starts_with("1141")) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// MySQL/MariaDB: whether the account is locked (`ACCOUNT LOCK`), from `SHOW CREATE USER`.
+    pub async fn mysql_account_locked(
+        &mut self,
+        user: &str,
+        host: &str,
+    ) -> Result<bool, ClientError> {
+        let account = ident_account(user, host).map_err(|e| self.introspect_error(e))?;
+        let rows = self
+            .query_named(
+                "SHOW CREATE USER",
+                None,
+                &format!("SHOW CREATE USER {account}"),
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|line| create_user_locked(&line)))
     }
 
     /// Reads a user's attributes and grants; `None` when the user does not exist. On PostgreSQL the catalog
@@ -1473,7 +1726,10 @@ impl Client {
                 .await
             {
                 Ok(r) => r,
-                Err(ClientError::UnknownDatabase { .. }) => continue,
+                // Gone, or not open to this login (e.g. the user itself without CONNECT there).
+                Err(ClientError::UnknownDatabase { .. } | ClientError::DatabaseAccess { .. }) => {
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             let object_rows = self
@@ -1550,12 +1806,148 @@ impl Client {
 mod tests {
     use super::*;
 
+    #[test]
+    fn account_lock_is_read_outside_quotes() {
+        assert!(create_user_locked(
+            "CREATE USER `u`@`%` IDENTIFIED BY PASSWORD '*AB' REQUIRE NONE PASSWORD EXPIRE DEFAULT ACCOUNT LOCK"
+        ));
+        assert!(create_user_locked(
+            "CREATE USER 'u'@'%' IDENTIFIED VIA mysql_native_password ACCOUNT LOCK"
+        ));
+        assert!(!create_user_locked(
+            "CREATE USER `u`@`%` IDENTIFIED BY PASSWORD '*AB' REQUIRE NONE PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK"
+        ));
+        // A name or hash that reads `ACCOUNT LOCK` is not the clause.
+        assert!(!create_user_locked(
+            "CREATE USER `ACCOUNT LOCK`@`%` IDENTIFIED BY PASSWORD 'ACCOUNT LOCK'"
+        ));
+        assert!(!create_user_locked("CREATE USER `a`` ACCOUNT LOCK`@`%`"));
+    }
+
     fn failure(sqlstate: Option<&str>, number: Option<u16>, message: &str) -> DbFailure {
         DbFailure {
             sqlstate: sqlstate.map(str::to_owned),
             number,
             message: message.to_owned(),
         }
+    }
+
+    #[test]
+    fn connect_refusals_are_classified_by_code() {
+        use ConnectRefusal::{Credentials, DatabaseAccess, UnknownDatabase};
+        let cases = [
+            // MySQL/MariaDB: the error number decides.
+            (
+                Engine::Mariadb,
+                failure(
+                    Some("28000"),
+                    Some(1045),
+                    "Access denied for user 'u'@'localhost' (using password: YES)",
+                ),
+                Some(Credentials),
+            ),
+            (
+                Engine::Mysql,
+                failure(Some("28000"), Some(1698), "Access denied for user 'u'@'h'"),
+                Some(Credentials),
+            ),
+            (
+                Engine::Mysql,
+                failure(
+                    Some("HY000"),
+                    Some(1862),
+                    "Your password has expired. To log in you must change it",
+                ),
+                Some(Credentials),
+            ),
+            (
+                Engine::Mariadb,
+                failure(
+                    Some("42000"),
+                    Some(1044),
+                    "Access denied for user 'u'@'%' to database 'metastore'",
+                ),
+                Some(DatabaseAccess),
+            ),
+            (
+                Engine::Mysql,
+                failure(Some("42000"), Some(1044), "Access denied"),
+                Some(DatabaseAccess),
+            ),
+            (
+                Engine::Mysql,
+                failure(Some("42000"), Some(1049), "Unknown database 'x'"),
+                Some(UnknownDatabase),
+            ),
+            (
+                Engine::Mysql,
+                failure(Some("28000"), None, "denied"),
+                Some(Credentials),
+            ),
+            (
+                Engine::Mysql,
+                failure(Some("HY000"), Some(1040), "Too many connections"),
+                None,
+            ),
+            // PostgreSQL: the SQLSTATE decides; the message is never read.
+            (
+                Engine::Postgres,
+                failure(
+                    Some("28P01"),
+                    None,
+                    "password authentication failed for user \"u\"",
+                ),
+                Some(Credentials),
+            ),
+            (
+                Engine::Postgres,
+                failure(Some("28000"), None, "role \"u\" is not permitted to log in"),
+                Some(Credentials),
+            ),
+            (
+                Engine::Postgres,
+                failure(
+                    Some("42501"),
+                    None,
+                    "permission denied for database \"metastore\"",
+                ),
+                Some(DatabaseAccess),
+            ),
+            (
+                Engine::Postgres,
+                failure(Some("42501"), None, "Zugriff verweigert"),
+                Some(DatabaseAccess),
+            ),
+            (
+                Engine::Postgres,
+                failure(Some("3D000"), None, "database \"x\" does not exist"),
+                Some(UnknownDatabase),
+            ),
+            (
+                Engine::Postgres,
+                failure(Some("53300"), None, "too many connections for role \"u\""),
+                None,
+            ),
+            // A MySQL number on PostgreSQL (or the reverse) means nothing.
+            (Engine::Postgres, failure(None, Some(1045), "x"), None),
+            (Engine::Mariadb, failure(Some("28P01"), None, "x"), None),
+        ];
+        for (engine, f, want) in cases {
+            assert_eq!(classify_connect_refusal(engine, &f), want, "{engine} {f:?}");
+        }
+        let access = ClientError::DatabaseAccess {
+            engine: Engine::Mariadb,
+            host: "db".into(),
+            port: 3306,
+            username: "u".into(),
+            database: "metastore".into(),
+            message: "Access denied".into(),
+        };
+        assert!(access.is_database_access() && !access.is_login());
+        assert!(
+            access.to_string().contains("the password works"),
+            "{access}"
+        );
     }
 
     #[test]
@@ -1776,6 +2168,87 @@ mod tests {
         assert!(backoff(10) <= Duration::from_millis(1920));
     }
 
+    /// Issue 9: an admin without SELECT ON mysql.* gets an error that names that grant and says what for.
+    #[test]
+    fn missing_mysql_select_names_the_grant() {
+        let query = |engine, query: &str, code: &str, message: &str| ClientError::Query {
+            engine,
+            host: "db".into(),
+            port: 3306,
+            query: query.into(),
+            database: None,
+            code: Some(code.into()),
+            message: message.into(),
+        };
+        for (engine, q, code, message) in [
+            (
+                Engine::Mysql,
+                "SHOW GRANTS",
+                "1142/42000",
+                "SELECT command denied to user 'adm'@'10.0.0.1' for table `user`",
+            ),
+            (
+                Engine::Mariadb,
+                "SHOW GRANTS",
+                "1044/42000",
+                "Access denied for user 'adm'@'%' to database 'mysql'",
+            ),
+            (
+                Engine::Mariadb,
+                "mysql.user",
+                "1142/42000",
+                "SELECT command denied to user 'adm'@'localhost' for table `mysql`.`user`",
+            ),
+            (
+                Engine::Mysql,
+                "SHOW CREATE USER",
+                "1227/42000",
+                "Access denied; you need (at least one of) the SYSTEM_USER privilege(s)",
+            ),
+        ] {
+            let e = query(engine, q, code, message);
+            assert!(is_mysql_catalog_denied(engine, q, Some(code), message));
+            let text = e.to_string();
+            assert!(text.contains("needs SELECT ON mysql.*"), "{text}");
+            assert!(text.contains("SHOW GRANTS"), "{text}");
+            assert!(text.contains(message), "{text}");
+        }
+        // Not this problem: another error number, another engine, another query.
+        for (engine, q, code, message) in [
+            (
+                Engine::Mysql,
+                "SHOW GRANTS",
+                "1146/42S02",
+                "Table 'mysql.user' doesn't exist",
+            ),
+            (
+                Engine::Postgres,
+                "pg_roles",
+                "42501",
+                "permission denied for table pg_authid",
+            ),
+            (
+                Engine::Mysql,
+                "server version",
+                "1142/42000",
+                "SELECT command denied for table `t`",
+            ),
+        ] {
+            assert!(!is_mysql_catalog_denied(engine, q, Some(code), message));
+            assert!(
+                !query(engine, q, code, message)
+                    .to_string()
+                    .contains("mysql.*")
+            );
+        }
+        assert!(!is_mysql_catalog_denied(
+            Engine::Mysql,
+            "SHOW GRANTS",
+            None,
+            "denied"
+        ));
+    }
+
     #[test]
     fn errors_name_the_server_and_hint_without_secrets() {
         let e = ClientError::Timeout {
@@ -1800,6 +2273,7 @@ mod tests {
             tls: TlsMode::Require,
             ca_bundle_pem: None,
             connect_timeout: Duration::from_secs(5),
+            lock_timeout: LOCK_TIMEOUT,
         };
         let debug = format!("{opts:?}");
         assert!(!debug.contains("do-not-print-me"), "{debug}");
@@ -1829,10 +2303,84 @@ mod tests {
     }
 
     #[test]
-    fn tls_modes_round_trip() {
-        for m in [TlsMode::Require, TlsMode::VerifyFull, TlsMode::Disable] {
-            assert_eq!(TlsMode::parse(m.as_str()), Some(m));
+    fn certificate_failures_are_told_apart() {
+        let io = |e: rustls::Error| {
+            sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        };
+        let untrusted = io(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ));
+        assert_eq!(
+            connect_failure(&untrusted),
+            ConnectFailure::CertificateNotTrusted
+        );
+        assert!(failure_message(&untrusted).starts_with("TLS: "));
+        let expired = io(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::Expired,
+        ));
+        assert_eq!(
+            connect_failure(&expired),
+            ConnectFailure::CertificateNotTrusted
+        );
+        let name = io(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidForName,
+        ));
+        assert_eq!(connect_failure(&name), ConnectFailure::HostNameMismatch);
+        let other = io(rustls::Error::HandshakeNotComplete);
+        assert_eq!(connect_failure(&other), ConnectFailure::Tls);
+        let refused = sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into());
+        assert_eq!(connect_failure(&refused), ConnectFailure::Network);
+        let plain = sqlx::Error::Tls("server does not support TLS".into());
+        assert_eq!(connect_failure(&plain), ConnectFailure::TlsUnsupported);
+        for f in [
+            ConnectFailure::CertificateNotTrusted,
+            ConnectFailure::HostNameMismatch,
+        ] {
+            let hint = connect_hint(f);
+            assert!(hint.contains("did not verify"), "{hint}");
+            assert!(
+                hint.contains("before any user name or password was sent"),
+                "{hint}"
+            );
         }
-        assert_eq!(TlsMode::parse("prefer"), None);
+    }
+
+    #[test]
+    fn every_built_in_rds_certificate_is_a_usable_trust_anchor() {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let mut store = rustls::RootCertStore::empty();
+        let mut n = 0;
+        for cert in CertificateDer::pem_slice_iter(crate::tls::RDS_CA_BUNDLE_PEM.as_bytes()) {
+            let cert = cert.expect("a PEM certificate");
+            store.add(cert).expect("accepted as a trust anchor");
+            n += 1;
+        }
+        assert_eq!((n, store.len()), (120, 120));
+    }
+
+    #[test]
+    fn verify_full_trusts_the_built_in_or_the_given_bundle_only() {
+        let mut opts = ConnectOptions {
+            engine: Engine::Postgres,
+            host: "db".into(),
+            port: 5432,
+            database: None,
+            username: "admin".into(),
+            password: Secret::new("x"),
+            tls: TlsMode::VerifyFull,
+            ca_bundle_pem: None,
+            connect_timeout: Duration::from_secs(5),
+            lock_timeout: LOCK_TIMEOUT,
+        };
+        assert_eq!(
+            root_certs(&opts).as_deref(),
+            Some(crate::tls::RDS_CA_BUNDLE_PEM.as_bytes())
+        );
+        let mine = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        opts.ca_bundle_pem = Some(mine.into());
+        assert_eq!(root_certs(&opts).as_deref(), Some(mine.as_bytes()));
+        opts.tls = TlsMode::Require;
+        assert_eq!(root_certs(&opts), None);
     }
 }

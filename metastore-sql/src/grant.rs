@@ -408,14 +408,9 @@ fn check_context(ctx: &GrantContext) -> Result<(), GrantError> {
         });
     }
     for r in &ctx.default_privilege_roles {
-        ident::validate(ctx.server.engine, NameKind::Role, r).or_else(|e| {
-            // Default-privilege roles may be reserved names such as the RDS master `postgres`.
-            if matches!(e.reason, ident::Reason::Reserved(_)) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
+        // The rule plan-time validation uses too: the RDS master `postgres` is accepted, PUBLIC and the
+        // other role keywords and `pg_*` are not.
+        ident::validate_default_privilege_role(ctx.server.engine, r)?;
     }
     Ok(())
 }

@@ -108,6 +108,12 @@ pub enum Reason {
     Reserved(&'static str),
     /// The engine has no such kind of name.
     NotSupported(&'static str),
+    /// A database, schema or object name that reads like a wildcard (`*`, `%`, `_`); the text says why
+    /// and what to write instead.
+    Wildcard(&'static str),
+    /// A role name that PostgreSQL reads as a keyword or reserves (`PUBLIC`, `CURRENT_USER`, `pg_*`, ...),
+    /// so it cannot name the role that owns objects; the text says why.
+    NotARole(&'static str),
 }
 
 impl fmt::Display for Reason {
@@ -148,6 +154,8 @@ impl fmt::Display for Reason {
             ),
             Reason::Reserved(why) => write!(f, "is reserved: {why}"),
             Reason::NotSupported(what) => f.write_str(what),
+            Reason::Wildcard(what) => write!(f, "reads like a wildcard: {what}"),
+            Reason::NotARole(what) => write!(f, "cannot name a role here: {what}"),
         }
     }
 }
@@ -359,10 +367,118 @@ pub fn validate(engine: Engine, kind: NameKind, name: &str) -> Result<(), IdentE
             unit,
         });
     }
+    if let Some(why) = wildcard(engine, kind, name) {
+        return fail(Reason::Wildcard(why));
+    }
     if let Some(why) = reserved(engine, kind, name) {
         return fail(Reason::Reserved(why));
     }
     Ok(())
+}
+
+/// Database, schema and object names that read like a wildcard, with what to write instead.
+///
+/// MySQL's grant-target grammar (MySQL 8.0/8.4 Reference Manual, 15.7.1.6 "GRANT Statement"; MariaDB's
+/// GRANT page says the same) is `priv_level: { * | *.* | db_name.* | db_name.tbl_name | tbl_name |
+/// db_name.routine_name }`, and "the `_` and `%` wildcards are permitted when specifying database names in
+/// GRANT statements that grant privileges at the database level (GRANT ... ON db_name.*)", with `\` as
+/// their escape. So in a grant target:
+///
+/// * `*` stands for every database (`*.*`) or every table (`db.*`): a database, schema or object named with a
+///   `*` is refused everywhere (quoted, `` `*`.* `` would name a database literally called `*`, which is never
+///   what was meant; MariaDB then answers error 1044 for it).
+/// * `%` matches any string and `_` one character in a database-level grant: names made only of them
+///   (`%`, `_`, `__`, `_%`) read as a pattern on every engine and are refused; inside a real name
+///   (`hive_db`, `50%_off`) they are escaped by [`mysql_database_pattern`], so the grant names exactly that
+///   database, and are accepted.
+/// * `\` is the escape character: already refused in MySQL database names ([`Reason::Backslash`]).
+fn wildcard(engine: Engine, kind: NameKind, name: &str) -> Option<&'static str> {
+    if !matches!(
+        kind,
+        NameKind::Database | NameKind::Schema | NameKind::Object
+    ) {
+        return None;
+    }
+    if name.contains('*') {
+        return Some(match kind {
+            NameKind::Database => {
+                "`*` means every database in a grant target (GRANT ... ON *.*), but a quoted name only ever names one database literally called so; write the exact name of the database, with one grant block per database (global privileges are never granted by this resource)"
+            }
+            NameKind::Schema => {
+                "`*` is not a pattern in schema names; write the exact schema name, with one grant block per schema"
+            }
+            _ => {
+                "`*` is not a pattern in object names; for every object leave objects unset (or write [\"*\"] as its only entry), otherwise list the exact table or sequence names"
+            }
+        });
+    }
+    if name.chars().all(|c| matches!(c, '_' | '%')) {
+        return Some(match (engine.is_mysql_family(), kind) {
+            (true, NameKind::Database) => {
+                "`%` matches any database and `_` any one character in MySQL/MariaDB database-level grants (GRANT ... ON `%`.*), but this resource grants on exact names only; write the exact name of the database, with one grant block per database"
+            }
+            _ => {
+                "a name made only of `_` and `%` reads as a pattern (`_` matches any one character, `%` any string), but names are always taken literally; write the exact name of an existing database, schema or object"
+            }
+        });
+    }
+    None
+}
+
+/// The role keywords of PostgreSQL's `RoleSpec` grammar and the names it reserves, which can never be the
+/// role that owns objects: `PUBLIC` (quoted or not, PostgreSQL reads `public` as the PUBLIC pseudo-role),
+/// `NONE`, `CURRENT_USER`, `SESSION_USER`, `CURRENT_ROLE`.
+const PG_ROLE_KEYWORDS: &[&str] = &[
+    "public",
+    "none",
+    "current_user",
+    "session_user",
+    "current_role",
+];
+
+/// Checks a role named as the owner of PostgreSQL default privileges (`ALTER DEFAULT PRIVILEGES FOR ROLE
+/// <role>`): the admin by default, or the roles in `default_privilege_roles`. The same rules as
+/// [`validate`] for [`NameKind::Role`], except that the RDS master `postgres` is accepted (it owns the
+/// objects it creates, and the admin is often that user); refused with [`Reason::NotARole`]: the role
+/// keywords (`public`, `none`, `current_user`, `session_user`, `current_role`, in any case) and PostgreSQL's
+/// predefined `pg_*` roles, which own no objects. `rds_*` and the RDS management roles stay refused as
+/// reserved. MySQL and MariaDB have no default privileges ([`Reason::NotSupported`]).
+pub fn validate_default_privilege_role(engine: Engine, name: &str) -> Result<(), IdentError> {
+    let fail = |reason| {
+        Err(IdentError {
+            engine,
+            kind: NameKind::Role,
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    if engine.is_mysql_family() {
+        return fail(Reason::NotSupported(
+            "MySQL and MariaDB have no default privileges; database grants (objects \"*\") already cover future tables",
+        ));
+    }
+    let lower = name.to_lowercase();
+    if PG_ROLE_KEYWORDS.contains(&lower.as_str()) {
+        return fail(Reason::NotARole(
+            "PostgreSQL reads public as the PUBLIC pseudo-role (every role), none as no role and current_user/session_user/current_role as whoever runs the statement; name the role that creates the tables, e.g. the admin or the role Hive's schematool logs in as",
+        ));
+    }
+    if lower.starts_with("pg_") {
+        return fail(Reason::NotARole(
+            "names starting with pg_ are PostgreSQL's predefined roles, which never own tables; name the role that creates the tables, e.g. the admin or the role Hive's schematool logs in as",
+        ));
+    }
+    match validate(engine, NameKind::Role, name) {
+        Err(e) if lower == "postgres" && matches!(e.reason, Reason::Reserved(_)) => Ok(()),
+        other => other,
+    }
+}
+
+/// Checks the database a connection opens (`endpoint.database`, the `dbname` of the secret, the
+/// `database` of an import ID): [`validate`] for [`NameKind::Database`], so a connection never opens a
+/// database that no grant could name (system databases, templates, wildcards).
+pub fn validate_connection_database(engine: Engine, name: &str) -> Result<(), IdentError> {
+    validate(engine, NameKind::Database, name)
 }
 
 fn is_host_char(c: char) -> bool {
@@ -643,6 +759,97 @@ mod tests {
         ] {
             assert_eq!(validate(engine, kind, name), Ok(()), "{name}");
         }
+    }
+
+    #[test]
+    fn grant_targets_that_read_like_wildcards() {
+        let refused = [
+            (Engine::Mariadb, NameKind::Database, "*"),
+            (Engine::Mysql, NameKind::Database, "*"),
+            (Engine::Mysql, NameKind::Database, "*.*"),
+            (Engine::Mysql, NameKind::Database, "hive*"),
+            (Engine::Mariadb, NameKind::Database, "%"),
+            (Engine::Mariadb, NameKind::Database, "_"),
+            (Engine::Mariadb, NameKind::Database, "__"),
+            (Engine::Mariadb, NameKind::Database, "_%"),
+            (Engine::Mysql, NameKind::Object, "*"),
+            (Engine::Postgres, NameKind::Database, "*"),
+            (Engine::Postgres, NameKind::Database, "%"),
+            (Engine::Postgres, NameKind::Database, "_"),
+            (Engine::Postgres, NameKind::Schema, "*"),
+            (Engine::Postgres, NameKind::Schema, "%"),
+            (Engine::Postgres, NameKind::Object, "tbl*"),
+        ];
+        for (engine, kind, name) in refused {
+            let err = validate(engine, kind, name).expect_err(name);
+            assert!(matches!(err.reason, Reason::Wildcard(_)), "{name}: {err}");
+            assert!(err.to_string().contains("wildcard"), "{err}");
+        }
+        for (engine, kind, name) in [
+            (Engine::Mariadb, NameKind::Database, "hive_db"),
+            (Engine::Mysql, NameKind::Database, "we`ird%db"),
+            (Engine::Mysql, NameKind::Database, "50%_off"),
+            (Engine::Mysql, NameKind::Database, "a`b"),
+            (Engine::Mysql, NameKind::Database, "_hive"),
+            (Engine::Mysql, NameKind::Object, "50%_off"),
+            (Engine::Postgres, NameKind::Database, "50%_off"),
+            (Engine::Postgres, NameKind::Schema, "hive_%"),
+            // Users, hosts and roles are not grant targets: `%` is the any-host of accounts.
+            (Engine::Mysql, NameKind::Host, "%"),
+            (Engine::Mysql, NameKind::User, "*"),
+        ] {
+            assert_eq!(validate(engine, kind, name), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn default_privilege_roles() {
+        for name in [
+            "public",
+            "PUBLIC",
+            "Public",
+            "none",
+            "NONE",
+            "current_user",
+            "session_user",
+            "current_role",
+            "CURRENT_USER",
+            "pg_read_all_data",
+            "pg_monitor",
+            "PG_x",
+        ] {
+            let err = validate_default_privilege_role(Engine::Postgres, name).expect_err(name);
+            assert!(matches!(err.reason, Reason::NotARole(_)), "{name}: {err}");
+        }
+        for name in ["rds_superuser", "rdsadmin", "", "a\0", " x"] {
+            assert!(
+                validate_default_privilege_role(Engine::Postgres, name).is_err(),
+                "{name}"
+            );
+        }
+        for name in [
+            "postgres",
+            "POSTGRES",
+            "lx_admin",
+            "hive_owner",
+            "Robert'); --",
+        ] {
+            assert_eq!(
+                validate_default_privilege_role(Engine::Postgres, name),
+                Ok(()),
+                "{name}"
+            );
+        }
+        assert!(matches!(
+            validate_default_privilege_role(Engine::Mariadb, "lx_admin").map_err(|e| e.reason),
+            Err(Reason::NotSupported(_))
+        ));
+        assert!(validate_connection_database(Engine::Postgres, "template1").is_err());
+        assert!(validate_connection_database(Engine::Mysql, "*").is_err());
+        assert_eq!(
+            validate_connection_database(Engine::Postgres, "postgres"),
+            Ok(())
+        );
     }
 
     #[test]

@@ -104,7 +104,9 @@ impl ImportId {
                 None => (authority, None),
             }
         };
-        if host.is_empty() || host.contains(['@', '/', '%', ' ']) {
+        // Brackets only around an IPv6 address: a stray `[` or `]` would print as an ID that does not parse
+        // back (found by the property tests: `postgres://]::1/a/a`).
+        if host.is_empty() || host.contains(['@', '/', '%', ' ', '[', ']']) {
             return Err(syntax("bad server host"));
         }
         let port = match port {
@@ -138,7 +140,13 @@ impl ImportId {
                 return Err(syntax("too many / in the path (encode / in names as %2F)"));
             }
             let (database, user) = (decode(db)?, decode(role)?);
-            check(NameKind::Database, &database)?;
+            // The rule configuration applies to endpoint.database.
+            ident::validate_connection_database(engine, &database).map_err(|source| {
+                ImportIdError::Name {
+                    id: id.to_owned(),
+                    source,
+                }
+            })?;
             check(NameKind::User, &user)?;
             ImportId {
                 engine,
@@ -224,6 +232,23 @@ mod tests {
         assert_eq!(my.user_host.as_deref(), Some("%"));
         assert_eq!(my.database, None);
         assert_eq!(my.to_string(), "mysql://host:3306/hive%40corp@%25");
+    }
+
+    /// Regression (property tests): a stray bracket in the server host parsed, and printed back as an ID that
+    /// does not parse.
+    #[test]
+    fn stray_brackets_in_the_host_are_refused() {
+        for id in [
+            "postgres://]::1/a/a",
+            "postgres://[[x]:5/a/a",
+            "mysql://a]b:3306/u@%25",
+            "mysql://a[b/u",
+        ] {
+            let e = ImportId::parse(id).expect_err(id);
+            assert!(e.to_string().contains("bad server host"), "{id}: {e}");
+        }
+        let v6 = ImportId::parse("postgres://[::1]:5/a/a").expect("v6");
+        assert_eq!(ImportId::parse(&v6.to_string()), Ok(v6));
     }
 
     #[test]

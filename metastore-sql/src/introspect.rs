@@ -77,11 +77,19 @@ pub enum IntrospectError {
     Grantee(String),
 }
 
-/// Cuts a `SHOW GRANTS` line before `IDENTIFIED` (MariaDB prints password hashes there).
+/// Cuts a `SHOW GRANTS` line before `IDENTIFIED` or `PASSWORD` (MariaDB prints password hashes after them),
+/// wherever and in whatever case the word appears: a line that fails to parse may have anything around it (a
+/// tab, a newline, no space at all), and an error must never carry the hash. A name containing the word is
+/// cut too; the error then shows less, never the hash.
 pub(crate) fn redact_grant_line(line: &str) -> String {
     let upper = line.to_ascii_uppercase();
-    match upper.find(" IDENTIFIED ") {
-        Some(i) => format!("{} IDENTIFIED ...", &line[..i]),
+    let cut = ["IDENTIFIED", "PASSWORD"]
+        .into_iter()
+        .filter_map(|w| upper.find(w).map(|i| (i, w)))
+        .min();
+    match cut {
+        // `to_ascii_uppercase` keeps byte offsets, and the match starts at an ASCII byte: a char boundary.
+        Some((i, word)) => format!("{} {word} ...", line[..i].trim_end()),
         None => line.to_owned(),
     }
 }
@@ -294,6 +302,8 @@ pub enum GrantLineKind {
     Roles(Vec<String>),
     /// `GRANT PROXY ON ...`.
     Proxy,
+    /// MariaDB's `SET DEFAULT ROLE <role> FOR <account>` line (the role, or `NONE`).
+    DefaultRole(String),
 }
 
 /// One parsed `SHOW GRANTS` line. Holds no password hash.
@@ -413,6 +423,18 @@ pub fn parse_show_grants_line(line: &str) -> Result<GrantLine, ParseError> {
         reason,
     };
     let toks = tokenize(line)?;
+    if is_word(toks.first(), "SET")
+        && is_word(toks.get(1), "DEFAULT")
+        && is_word(toks.get(2), "ROLE")
+    {
+        // MariaDB prints `SET DEFAULT ROLE `r` FOR `u`@`h`` after the role grants of a user with a default
+        // role.
+        let role = name_of(toks.get(3)).ok_or_else(|| syntax("expected a role name"))?;
+        if !is_word(toks.get(4), "FOR") {
+            return Err(syntax("expected FOR after the default role"));
+        }
+        return grantee_part(&toks, 4, false, GrantLineKind::DefaultRole(role), &syntax);
+    }
     let revoke = if is_word(toks.first(), "GRANT") {
         false
     } else if is_word(toks.first(), "REVOKE") {
@@ -529,6 +551,17 @@ pub fn parse_show_grants_line(line: &str) -> Result<GrantLine, ParseError> {
             GrantLineKind::Roles(roles)
         }
     };
+    grantee_part(&toks, to, revoke, kind, &syntax)
+}
+
+/// The grantee after the token at `to` (`TO`, `FROM` or `FOR`) and the options after it.
+fn grantee_part(
+    toks: &[Token],
+    to: usize,
+    revoke: bool,
+    kind: GrantLineKind,
+    syntax: &dyn Fn(&'static str) -> ParseError,
+) -> Result<GrantLine, ParseError> {
     let account = toks
         .get(to + 1)
         .ok_or_else(|| syntax("no grantee after TO/FROM"))?;
@@ -613,10 +646,10 @@ pub fn mysql_actual(
             level,
         } = &g.kind
         else {
-            let what = if matches!(g.kind, GrantLineKind::Proxy) {
-                "proxy grant"
-            } else {
-                "role grant"
+            let what = match g.kind {
+                GrantLineKind::Proxy => "proxy grant",
+                GrantLineKind::DefaultRole(_) => "default role",
+                _ => "role grant",
             };
             out.unmanaged.push(note(what));
             continue;

@@ -13,6 +13,7 @@
 //! * [`password`] — the [`password::Secret`] holder, password generation and SCRAM verifiers.
 //! * [`secret_shape`] — the RDS-shaped secret JSON.
 //! * [`import_id`] — percent-encoded URL import IDs.
+//! * [`tls`] — TLS modes and rules, and the Amazon RDS CA certificates built in as `verify-full`'s default roots.
 //! * `client` (cargo feature `client`) — the database I/O that runs all of the above: connect with TLS and a
 //!   deadline, execute statements under the catalog lock with bounded retries, read a user's state.
 //!
@@ -27,10 +28,15 @@ pub mod grant;
 pub mod ident;
 pub mod import_id;
 pub mod introspect;
+pub mod outcome_tag;
 pub mod password;
 pub mod privilege;
 pub mod secret_shape;
 pub mod statements;
+pub mod tls;
+
+#[cfg(test)]
+mod proptests;
 
 pub use engine::{Engine, ServerInfo};
 pub use grant::{ActualGrants, Grant, GrantContext, Grantee, Objects};

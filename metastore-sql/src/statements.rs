@@ -242,6 +242,29 @@ pub fn create_user(
     auth: &Auth,
     options: &UserOptions,
 ) -> Result<Vec<Statement>, StatementError> {
+    create_user_with(server, grantee, auth, options, true)
+}
+
+/// [`create_user`] for an account that cannot log in yet: MySQL/MariaDB `... ACCOUNT LOCK` in the same
+/// `CREATE USER` (MySQL 5.7.6+, MariaDB 10.4+), PostgreSQL `CREATE ROLE ... NOLOGIN`. Enable the login with
+/// [`set_login`] once its password is stored and its grants are in place: a create interrupted in between
+/// leaves an account nobody can log in to, which the next attempt recognises and takes over.
+pub fn create_user_without_login(
+    server: &ServerInfo,
+    grantee: &Grantee,
+    auth: &Auth,
+    options: &UserOptions,
+) -> Result<Vec<Statement>, StatementError> {
+    create_user_with(server, grantee, auth, options, false)
+}
+
+fn create_user_with(
+    server: &ServerInfo,
+    grantee: &Grantee,
+    auth: &Auth,
+    options: &UserOptions,
+    login: bool,
+) -> Result<Vec<Statement>, StatementError> {
     check_grantee(server, grantee)?;
     check_limit(options.connection_limit)?;
     let engine = server.engine;
@@ -269,9 +292,14 @@ pub fn create_user(
         if let Some(n) = options.connection_limit {
             s.push(&format!(" WITH MAX_USER_CONNECTIONS {n}"));
         }
+        if !login {
+            s.push(" ACCOUNT LOCK");
+        }
         return Ok(vec![s.done()]);
     }
-    s.push("CREATE ROLE ").push(&who).push(" LOGIN");
+    s.push("CREATE ROLE ")
+        .push(&who)
+        .push(if login { " LOGIN" } else { " NOLOGIN" });
     if let Auth::Password(secret) = auth {
         let lit = pg_password_literal(secret)?;
         s.push(" PASSWORD ").secret(&lit);
@@ -506,6 +534,31 @@ pub fn pg_catalog_lock() -> Statement {
     ))
 }
 
+/// PostgreSQL: the database whose advisory lock serialises catalog writes across the whole server. Advisory
+/// locks are per database, but roles, memberships and database-level grants are cluster-wide, so writers in
+/// different databases (and the provider and the rotation function) must meet on one lock. Every PostgreSQL
+/// server has this database (RDS and Aurora create it).
+pub const PG_LOCK_DATABASE: &str = "postgres";
+
+/// PostgreSQL: takes the server-wide catalog lock for the session (`pg_advisory_lock` on
+/// [`pg_catalog_lock_key`], run in [`PG_LOCK_DATABASE`]), waiting at most `timeout_seconds`; release it with
+/// [`pg_catalog_unlock`] (or by closing the session).
+pub fn pg_catalog_session_lock(timeout_seconds: u64) -> Statement {
+    Statement::plain(format!(
+        "SET lock_timeout = '{}s'; SELECT pg_advisory_lock({}); RESET lock_timeout",
+        timeout_seconds.max(1),
+        pg_catalog_lock_key()
+    ))
+}
+
+/// PostgreSQL: releases [`pg_catalog_session_lock`].
+pub fn pg_catalog_unlock() -> Statement {
+    Statement::plain(format!(
+        "SELECT pg_advisory_unlock({})",
+        pg_catalog_lock_key()
+    ))
+}
+
 /// MySQL/MariaDB: `SELECT GET_LOCK('logexaminer_catalog', <timeout>)`; the result is 1 when taken, 0 on timeout.
 /// The lock belongs to the session: release it with [`mysql_catalog_unlock`] (or by closing the session).
 pub fn mysql_catalog_lock(timeout_seconds: u32) -> Statement {
@@ -682,6 +735,104 @@ pub fn mysql_replay_grants(
     Ok(out)
 }
 
+/// Enables or disables the account's login: MySQL/MariaDB `ALTER USER ... ACCOUNT UNLOCK` / `ACCOUNT LOCK`,
+/// PostgreSQL `ALTER ROLE ... LOGIN` / `NOLOGIN`. See [`create_user_without_login`].
+pub fn set_login(
+    server: &ServerInfo,
+    grantee: &Grantee,
+    enabled: bool,
+) -> Result<Statement, StatementError> {
+    check_grantee(server, grantee)?;
+    let who = grantee.sql()?;
+    Ok(Statement::plain(
+        match (server.engine.is_mysql_family(), enabled) {
+            (true, true) => format!("ALTER USER {who} ACCOUNT UNLOCK"),
+            (true, false) => format!("ALTER USER {who} ACCOUNT LOCK"),
+            (false, true) => format!("ALTER ROLE {who} LOGIN"),
+            (false, false) => format!("ALTER ROLE {who} NOLOGIN"),
+        },
+    ))
+}
+
+/// MySQL/MariaDB alternating users: what the clone holds beyond the source, as `REVOKE` statements, so that
+/// replaying the source's grants ([`mysql_replay_grants`]) leaves the clone with exactly the source's grants.
+/// A clone line counts as the source's when the source has a line with the same text up to the account and
+/// the same `WITH GRANT OPTION` / `WITH ADMIN OPTION`; the others are revoked whole (privileges with
+/// `GRANT OPTION`, roles, MariaDB's default role), and the replay grants back what the source has.
+pub fn mysql_revoke_extra(
+    server: &ServerInfo,
+    clone_lines: &[String],
+    source_lines: &[String],
+    source: &Grantee,
+    clone: &Grantee,
+) -> Result<Vec<Statement>, StatementError> {
+    check_grantee(server, source)?;
+    check_grantee(server, clone)?;
+    let clone_sql = clone.sql()?;
+    let key = |line: &str,
+               who: &Grantee|
+     -> Result<(String, bool, bool, GrantLineKind), StatementError> {
+        let g = introspect::parse_show_grants_line(line)?;
+        if g.user != who.user() || Some(g.host.as_str()) != who.host() {
+            return Err(ParseError::Account {
+                line: introspect::redact_grant_line(line),
+            }
+            .into());
+        }
+        let head = line.get(..g.account_start).unwrap_or_default().to_owned();
+        Ok((head, g.with_grant_option, g.with_admin_option, g.kind))
+    };
+    let mut have = std::collections::BTreeSet::new();
+    for line in source_lines {
+        let (head, wgo, wao, _) = key(line, source)?;
+        have.insert((head, wgo, wao));
+    }
+    let mut out = Vec::new();
+    for line in clone_lines {
+        let (head, wgo, wao, kind) = key(line, clone)?;
+        if have.contains(&(head.clone(), wgo, wao)) {
+            continue;
+        }
+        match kind {
+            GrantLineKind::Privileges {
+                ref privileges,
+                ref level,
+                ..
+            } if *level == Level::Global && privileges.iter().all(|p| p == "USAGE") && !wgo => {
+                // Every account has it.
+            }
+            GrantLineKind::DefaultRole(_) => {
+                out.push(Statement::plain(format!(
+                    "SET DEFAULT ROLE NONE FOR {clone_sql}"
+                )));
+            }
+            _ => {
+                // `GRANT <what> TO ` -> `REVOKE <what>[, GRANT OPTION] FROM <clone>`.
+                let what = head
+                    .trim_end()
+                    .strip_suffix("TO")
+                    .and_then(|h| h.strip_prefix("GRANT "))
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .ok_or_else(|| StatementError::Clone {
+                        user: clone.user().to_owned(),
+                        reason: "a grant line of the clone cannot be turned into a REVOKE",
+                        line: introspect::redact_grant_line(line),
+                    })?;
+                let what = match (&kind, wgo) {
+                    (GrantLineKind::Privileges { .. }, true) => match what.split_once(" ON ") {
+                        Some((privs, on)) => format!("{privs}, GRANT OPTION ON {on}"),
+                        None => what.to_owned(),
+                    },
+                    _ => what.to_owned(),
+                };
+                out.push(Statement::plain(format!("REVOKE {what} FROM {clone_sql}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// PostgreSQL: `CREATE ROLE "<owner>" NOLOGIN` for the alternating-users owner role (check existence first with
 /// [`crate::introspect::PG_ROLE_SQL`]; PostgreSQL has no `IF NOT EXISTS` here).
 pub fn pg_create_owner_role(owner: &str) -> Result<Statement, StatementError> {
@@ -768,18 +919,18 @@ pub fn normalize_valid_until(value: &str) -> Result<Option<String>, StatementErr
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let offset_minutes = match &v[19..] {
-        "Z" | "z" => 0,
-        rest if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
+    // Byte comparisons and `get` only: a multibyte character (e.g. a full-width digit in the offset) must
+    // give an error, never a slice inside a character.
+    let rest = v.get(19..).ok_or_else(bad)?;
+    let offset_minutes = match rest.as_bytes() {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
             let h = num(20..22)?;
             let m = num(23..25)?;
             if h > 23 || m > 59 {
                 return Err(bad());
             }
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            let sign = if *sign == b'-' { -1 } else { 1 };
             sign * (h * 60 + m)
         }
         _ => return Err(bad()),

@@ -13,14 +13,18 @@ locals {
     var.availability_zones[1 + i % (length(var.availability_zones) - 1)]
   ]
 
-  # Parameters MySQL 8 removed; a profile must never hand them to a mysql8.x parameter group.
-  mysql8_removed_parameters = [
-    "query_cache_size", "query_cache_type", "query_cache_limit", "query_cache_min_res_unit", "query_cache_wlock_invalidate",
-    "tx_isolation", "tx_read_only", "innodb_file_format", "innodb_file_format_check", "innodb_file_format_max",
-    "innodb_large_prefix", "innodb_support_xa", "log_warnings", "secure_auth", "old_passwords", "sync_frm",
-    "ignore_builtin_innodb",
-  ]
   parameters = try(data.logexaminer_db_parameter_profile.this[0].parameters, [])
+
+  generated = var.master_password.mode == "generated"
+
+  monitoring_enabled  = var.enhanced_monitoring.interval > 0
+  create_monitor_role = local.create && local.monitoring_enabled && var.enhanced_monitoring.role_arn == null
+  monitoring_role_arn = !local.monitoring_enabled ? null : var.enhanced_monitoring.role_arn != null ? var.enhanced_monitoring.role_arn : try(aws_iam_role.monitoring[0].arn, null)
+  master_secret_arn = (
+    local.generated
+    ? try(aws_secretsmanager_secret.master[0].arn, null)
+    : try(aws_db_instance.this[0].master_user_secret[0].secret_arn, null)
+  )
 }
 
 ################################################################################
@@ -59,11 +63,6 @@ resource "aws_db_parameter_group" "this" {
 
   lifecycle {
     create_before_destroy = true
-
-    precondition {
-      condition     = var.engine != "mysql" || length(setintersection([for p in local.parameters : p.name], local.mysql8_removed_parameters)) == 0
-      error_message = "The parameter profile returned a parameter that MySQL 8 removed: ${join(", ", setintersection([for p in local.parameters : p.name], local.mysql8_removed_parameters))}."
-    }
   }
 }
 
@@ -136,8 +135,10 @@ resource "aws_db_instance" "this" {
 
   db_name                             = var.db_name
   username                            = var.username
-  manage_master_user_password         = true
-  master_user_secret_kms_key_id       = var.master_user_secret_kms_key_arn
+  manage_master_user_password         = local.generated ? null : true
+  master_user_secret_kms_key_id       = local.generated ? null : var.master_user_secret_kms_key_arn
+  password_wo                         = local.generated ? one(ephemeral.logexaminer_password.master[*].result) : null
+  password_wo_version                 = local.generated ? var.master_password.version : null
   iam_database_authentication_enabled = var.iam_database_authentication_enabled
   port                                = local.port
   parameter_group_name                = aws_db_parameter_group.this[0].name
@@ -161,9 +162,87 @@ resource "aws_db_instance" "this" {
   performance_insights_retention_period = var.performance_insights.enabled ? var.performance_insights.retention_period : null
   performance_insights_kms_key_id       = var.performance_insights.enabled ? var.performance_insights.kms_key_arn : null
 
+  monitoring_interval = var.enhanced_monitoring.interval
+  monitoring_role_arn = local.monitoring_role_arn
+
   enabled_cloudwatch_logs_exports = local.logs_exports
 
   tags = merge({ Name = var.name }, var.tags)
+
+  lifecycle {
+    precondition {
+      condition     = local.generated || var.read_replica_count == 0
+      error_message = "master_password.mode = \"managed\" cannot have read replicas: RDS refuses to create a read replica of a source whose master password Secrets Manager manages (every engine but SQL Server; RDS user guide, \"Limitations for Secrets Manager integration with Amazon RDS\"). Use mode = \"generated\" (the default) or read_replica_count = 0."
+    }
+  }
+}
+
+################################################################################
+# Enhanced Monitoring role (RDS user guide, "Setting up and enabling Enhanced Monitoring")
+################################################################################
+
+resource "aws_iam_role" "monitoring" {
+  count = local.create_monitor_role ? 1 : 0
+
+  name_prefix = "${substr(var.name, 0, 20)}-monitoring-"
+  description = "RDS Enhanced Monitoring of ${var.name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "monitoring.rds.amazonaws.com" }
+    }]
+  })
+
+  tags = merge({ Name = "${var.name}-monitoring" }, var.tags)
+}
+
+resource "aws_iam_role_policy_attachment" "monitoring" {
+  count = local.create_monitor_role ? 1 : 0
+
+  role       = aws_iam_role.monitoring[0].name
+  policy_arn = "arn:${data.aws_partition.current[0].partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}
+
+data "aws_partition" "current" {
+  count = local.create_monitor_role ? 1 : 0
+}
+
+################################################################################
+# Generated master password: ephemeral, written only into the instance and the secret
+################################################################################
+
+ephemeral "logexaminer_password" "master" {
+  count = local.create && local.generated ? 1 : 0
+
+  length = var.master_password.length
+}
+
+resource "aws_secretsmanager_secret" "master" {
+  count = local.create && local.generated ? 1 : 0
+
+  name                    = coalesce(var.master_password.secret_name, "${var.name}/master")
+  description             = "Master user of the Hive Metastore database ${var.name} (RDS-shaped JSON; rotate with modules/secret-rotation, single user)"
+  kms_key_id              = var.master_user_secret_kms_key_arn
+  recovery_window_in_days = var.master_password.recovery_window_in_days
+
+  tags = merge({ Name = "${var.name}/master" }, var.tags)
+}
+
+resource "aws_secretsmanager_secret_version" "master" {
+  count = local.create && local.generated ? 1 : 0
+
+  secret_id = aws_secretsmanager_secret.master[0].id
+  secret_string_wo = jsonencode({
+    engine   = var.engine
+    host     = aws_db_instance.this[0].address
+    port     = local.port
+    username = var.username
+    password = one(ephemeral.logexaminer_password.master[*].result)
+    dbname   = var.db_name
+  })
+  secret_string_wo_version = var.master_password.version
 }
 
 resource "aws_db_instance" "replica" {
@@ -201,6 +280,9 @@ resource "aws_db_instance" "replica" {
   performance_insights_retention_period = var.performance_insights.enabled ? var.performance_insights.retention_period : null
   performance_insights_kms_key_id       = var.performance_insights.enabled ? var.performance_insights.kms_key_arn : null
 
+  monitoring_interval = var.enhanced_monitoring.interval
+  monitoring_role_arn = local.monitoring_role_arn
+
   enabled_cloudwatch_logs_exports = local.logs_exports
 
   tags = merge({ Name = "${var.name}-r${count.index + 1}" }, var.tags)
@@ -216,13 +298,14 @@ resource "logexaminer_db_user" "this" {
   engine = var.engine
 
   endpoint {
-    host     = aws_db_instance.this[0].address
-    port     = local.port
-    database = var.db_name
-    tls      = "verify-full"
+    host          = aws_db_instance.this[0].address
+    port          = local.port
+    database      = var.db_name
+    tls           = var.database_tls.mode
+    ca_bundle_pem = var.database_tls.ca_bundle_pem
   }
 
-  admin_secret_arn = aws_db_instance.this[0].master_user_secret[0].secret_arn
+  admin_secret_arn = local.master_secret_arn
 
   username = each.value.username
   host     = var.engine == "mysql" ? coalesce(each.value.host, "%") : null
@@ -233,15 +316,93 @@ resource "logexaminer_db_user" "this" {
     content {
       privileges        = grant.value.privileges
       database          = coalesce(grant.value.database, var.db_name)
-      schema            = var.engine == "postgres" ? coalesce(grant.value.schema, "public") : null
+      schema            = var.engine == "postgres" && grant.value.object_type != "database" ? coalesce(grant.value.schema, "public") : null
+      object_type       = grant.value.object_type
       objects           = grant.value.objects
       with_grant_option = grant.value.with_grant_option
     }
   }
 
-  secret_name      = coalesce(each.value.secret_name, "${var.name}/${each.key}")
-  kms_key_id       = var.master_user_secret_kms_key_arn
-  password_version = each.value.password_version
+  default_privilege_roles = each.value.default_privilege_roles
+  iam_authentication      = each.value.iam_authentication
+  connection_limit        = each.value.connection_limit
+  require_ssl             = each.value.require_ssl
+
+  secret_name      = each.value.iam_authentication ? null : coalesce(each.value.secret_name, "${var.name}/${each.key}")
+  kms_key_id       = each.value.iam_authentication ? null : var.master_user_secret_kms_key_arn
+  password_version = each.value.iam_authentication ? null : each.value.password_version
+  password_length  = each.value.iam_authentication ? null : each.value.password_length
 
   tags = merge({ Name = "${var.name}/${each.key}" }, var.tags)
+
+  depends_on = [aws_secretsmanager_secret_version.master]
+
+  lifecycle {
+    # Proves, after each create or change, that the user logs in with the password in Secrets Manager and
+    # holds its grants (read as the user itself). IAM users have no password to prove.
+    action_trigger {
+      events    = [after_create, after_update]
+      condition = var.check_user_logins && !each.value.iam_authentication
+      actions   = [action.logexaminer_check_login.user[each.key]]
+    }
+  }
+}
+
+# Also on demand: terraform apply -invoke='module.NAME.action.logexaminer_check_login.user["KEY"]'
+# One instance per user, since action_trigger refers to it statically; an IAM-authenticated user has no
+# secret, its trigger never fires, and invoking it by hand says that no such secret exists.
+action "logexaminer_check_login" "user" {
+  for_each = local.create && var.create_metastore_users ? var.metastore_users : {}
+
+  config {
+    secret_id     = each.value.iam_authentication ? "${var.name}/${each.key} uses IAM authentication and has no secret" : logexaminer_db_user.this[each.key].secret_arn
+    tls           = var.database_tls.mode
+    ca_bundle_pem = var.database_tls.ca_bundle_pem
+
+    dynamic "grant" {
+      for_each = each.value.grants
+
+      content {
+        privileges        = grant.value.privileges
+        database          = coalesce(grant.value.database, var.db_name)
+        schema            = var.engine == "postgres" && grant.value.object_type != "database" ? coalesce(grant.value.schema, "public") : null
+        object_type       = grant.value.object_type
+        objects           = grant.value.objects
+        with_grant_option = grant.value.with_grant_option
+      }
+    }
+  }
+}
+
+locals {
+  # What modules/secret-rotation takes as `secrets`: the master secret (generated mode, single user: the function
+  # changes the master password with the master credentials) and every password user (alternating users by
+  # default, with the master secret as the admin that creates and updates the clone).
+  master_rotation_secret = local.create && local.generated ? {
+    master = {
+      binding = jsonencode({
+        secret_arn       = aws_secretsmanager_secret.master[0].arn
+        engine           = var.engine
+        host             = aws_db_instance.this[0].address
+        port             = local.port
+        dbname           = var.db_name
+        username         = var.username
+        admin_secret_arn = null
+      })
+      strategy                 = "single_user"
+      automatically_after_days = var.master_rotation.schedule_expression == null ? coalesce(var.master_rotation.automatically_after_days, 30) : null
+      schedule_expression      = var.master_rotation.schedule_expression
+      duration                 = var.master_rotation.duration
+    }
+  } : {}
+
+  user_rotation_secrets = {
+    for k, u in var.metastore_users : k => {
+      binding                  = logexaminer_db_user.this[k].rotation_binding
+      strategy                 = u.rotation.strategy
+      automatically_after_days = u.rotation.schedule_expression == null ? coalesce(u.rotation.automatically_after_days, 30) : null
+      schedule_expression      = u.rotation.schedule_expression
+      duration                 = u.rotation.duration
+    } if local.create && var.create_metastore_users && !u.iam_authentication
+  }
 }

@@ -39,8 +39,13 @@ output "parameter_group_family" {
 }
 
 output "master_user_secret_arn" {
-  description = "ARN of the Secrets Manager secret RDS manages for the master user."
-  value       = try(aws_db_instance.this[0].master_user_secret[0].secret_arn, null)
+  description = "ARN of the Secrets Manager secret holding the master user's password: the module's RDS-shaped secret (`generated` mode, rotate it with modules/secret-rotation) or the one RDS manages (`managed` mode)."
+  value       = local.master_secret_arn
+}
+
+output "master_password_mode" {
+  description = "How the master password is kept: `generated` or `managed` (see the `master_password` variable)."
+  value       = var.master_password.mode
 }
 
 output "replicas" {
@@ -75,6 +80,11 @@ output "parameter_profile_warnings" {
 }
 
 output "metastore_user_secret_arns" {
-  description = "ARNs of the Secrets Manager secrets holding the metastore users' credentials, keyed like `metastore_users`."
-  value       = { for k, u in logexaminer_db_user.this : k => u.secret_arn }
+  description = "ARNs of the Secrets Manager secrets holding the metastore users' credentials, keyed like `metastore_users` (IAM-authenticated users have none)."
+  value       = { for k, u in logexaminer_db_user.this : k => u.secret_arn if !var.metastore_users[k].iam_authentication }
+}
+
+output "rotation_secrets" {
+  description = "The `secrets` input of modules/secret-rotation for this database: `master` (the generated mode's master secret, single user) and each password user of `metastore_users` (its `rotation`; alternating users use the master secret as admin). Keys are known at plan time."
+  value       = merge(local.master_rotation_secret, local.user_rotation_secrets)
 }

@@ -238,7 +238,7 @@ variable "db_name" {
 }
 
 variable "username" {
-  description = "Master user name. Its password is generated and kept by RDS in Secrets Manager (`manage_master_user_password`)."
+  description = "Master user name. Its password never reaches plan or state: see `master_password`."
   type        = string
   default     = "hive_admin"
   nullable    = false
@@ -258,8 +258,41 @@ variable "username" {
   }
 }
 
+variable "master_password" {
+  description = "How the master user's password is made and kept; neither way puts it in plan or state. `mode = \"generated\"` (default): our provider generates it as an ephemeral value (`logexaminer_password`), which goes write-only into the instance (`password_wo`, `password_wo_version`) and into a Secrets Manager secret this module creates in the RDS shape (`engine, host, port, username, password, dbname`, written through `secret_string_wo`); that secret is the only copy (rotate it with modules/secret-rotation, single user) and read replicas work; raise `version` to have Terraform set a new password in both places. `mode = \"managed\"`: RDS generates and keeps it in a secret of its own (`manage_master_user_password`); RDS does not create read replicas of such a source (every engine but SQL Server; RDS user guide, Limitations for Secrets Manager integration with Amazon RDS), so `read_replica_count` must be 0. `length`: 32 to 41 (the MySQL master password limit is 41). `secret_name`: the generated mode's secret (default `<name>/master`). `recovery_window_in_days`: 0 (delete at once) or 7 to 30."
+  type = object({
+    mode                    = optional(string, "generated")
+    version                 = optional(number, 1)
+    length                  = optional(number, 32)
+    secret_name             = optional(string)
+    recovery_window_in_days = optional(number, 7)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["generated", "managed"], var.master_password.mode)
+    error_message = "master_password.mode must be \"generated\" or \"managed\"."
+  }
+
+  validation {
+    condition     = var.master_password.version >= 1 && floor(var.master_password.version) == var.master_password.version
+    error_message = "master_password.version must be a whole number from 1: raise it to set a new master password."
+  }
+
+  validation {
+    condition     = var.master_password.length >= 32 && var.master_password.length <= 41
+    error_message = "master_password.length must be 32 to 41 (41 is the MySQL master password limit)."
+  }
+
+  validation {
+    condition     = var.master_password.recovery_window_in_days == 0 || (var.master_password.recovery_window_in_days >= 7 && var.master_password.recovery_window_in_days <= 30)
+    error_message = "master_password.recovery_window_in_days must be 0 or 7 to 30 (Secrets Manager's limits)."
+  }
+}
+
 variable "master_user_secret_kms_key_arn" {
-  description = "ARN of the KMS key encrypting the master user secret that RDS manages in Secrets Manager. Null uses `aws/secretsmanager`."
+  description = "ARN of the KMS key encrypting the master user secret (RDS's own in `managed` mode, the module's in `generated` mode) and the metastore users' secrets. Null uses `aws/secretsmanager`."
   type        = string
   default     = null
 
@@ -300,25 +333,10 @@ variable "parameter_workload" {
 }
 
 variable "parameter_overrides" {
-  description = "Parameters that override the profile's values (name => value). Byte-valued parameters take bytes or an RDS formula, not percentages."
+  description = "Parameters that override the profile's values (name => value). Byte-valued parameters take bytes or an RDS formula, not percentages. `logexaminer_db_parameter_profile` checks them (names the family does not have, such as the query cache MySQL 8.0 removed, values, units, formulas) and reports each problem at `parameter_overrides[\"NAME\"]`."
   type        = map(string)
   default     = {}
   nullable    = false
-
-  validation {
-    condition = var.engine != "mysql" ? true : length(setintersection(keys(var.parameter_overrides), [
-      "query_cache_size", "query_cache_type", "query_cache_limit", "query_cache_min_res_unit", "query_cache_wlock_invalidate",
-      "tx_isolation", "tx_read_only", "innodb_file_format", "innodb_file_format_check", "innodb_file_format_max",
-      "innodb_large_prefix", "innodb_support_xa", "log_warnings", "secure_auth", "old_passwords", "sync_frm",
-      "ignore_builtin_innodb",
-    ])) == 0
-    error_message = "parameter_overrides names a parameter that MySQL 8 removed (the query cache, tx_isolation/tx_read_only - now transaction_isolation/transaction_read_only -, innodb_file_format*, innodb_large_prefix, log_warnings, ...); RDS rejects it for the mysql8.x families."
-  }
-
-  validation {
-    condition     = alltrue([for k in keys(var.parameter_overrides) : can(regex("^[a-z][a-z0-9_.]*$", k))])
-    error_message = "parameter_overrides keys must be parameter names (lowercase letters, digits, '_' and '.')."
-  }
 }
 
 variable "enabled_cloudwatch_logs_exports" {
@@ -514,6 +532,26 @@ variable "skip_final_snapshot" {
   nullable    = false
 }
 
+variable "enhanced_monitoring" {
+  description = "RDS Enhanced Monitoring (OS metrics to CloudWatch Logs) of the primary and the replicas: `interval` in seconds (0 turns it off; 1, 5, 10, 15, 30 or 60), `role_arn` of a role RDS assumes (`monitoring.rds.amazonaws.com` with the AWS managed policy AmazonRDSEnhancedMonitoringRole); null lets the module create it."
+  type = object({
+    interval = optional(number, 60)
+    role_arn = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.enhanced_monitoring.interval)
+    error_message = "enhanced_monitoring.interval must be 0, 1, 5, 10, 15, 30 or 60 seconds (the values RDS accepts)."
+  }
+
+  validation {
+    condition     = var.enhanced_monitoring.role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.enhanced_monitoring.role_arn))
+    error_message = "enhanced_monitoring.role_arn must be an IAM role ARN."
+  }
+}
+
 variable "performance_insights" {
   description = "Performance Insights: `enabled`, `retention_period` in days (7, a multiple of 31 up to 713, or 731), `kms_key_arn`."
   type = object({
@@ -556,10 +594,16 @@ variable "create_metastore_users" {
 
 variable "metastore_users" {
   description = <<-EOT
-    Database users keyed by a static name. `username` (MySQL at most 32 characters, PostgreSQL 63), `host` (MySQL,
-    default `%`), `grants` (`privileges`, `database` - default the metastore database -, `schema` for PostgreSQL,
-    `objects` `["*"]` or table names, `with_grant_option`), `secret_name` (default `<name>/<key>`),
-    `password_version` (bump to generate a new password).
+    Database users keyed by a static name (not `master`), each a `logexaminer_db_user` (see its documentation for every
+    rule). `username` (MySQL at most 32 characters, PostgreSQL 63), `host` (MySQL, default `%`), `grants`
+    (`privileges`, `database` - default the metastore database -, `schema` for PostgreSQL - default `public` -,
+    `object_type` `database`/`schema`/`table`/`sequence` - inferred when null -, `objects` `["*"]` or names,
+    `with_grant_option`), `default_privilege_roles` (PostgreSQL: roles whose future tables `["*"]` grants cover),
+    `iam_authentication` (RDS IAM instead of a password: no secret, no rotation), `connection_limit`, `require_ssl`,
+    `secret_name` (default `<name>/<key>`), `password_version` (bump to generate a new password), `password_length`,
+    and `rotation`: how modules/secret-rotation rotates the user's secret through the `rotation_secrets` output
+    (`strategy` `alternating_users` - default: a clone user is created and updated with the master secret as admin -
+    or `single_user`; `automatically_after_days` or `schedule_expression`; `duration`).
   EOT
   type = map(object({
     username = string
@@ -568,11 +612,23 @@ variable "metastore_users" {
       privileges        = list(string)
       database          = optional(string)
       schema            = optional(string)
+      object_type       = optional(string)
       objects           = optional(list(string), ["*"])
       with_grant_option = optional(bool, false)
     }))
-    secret_name      = optional(string)
-    password_version = optional(number, 1)
+    default_privilege_roles = optional(list(string))
+    iam_authentication      = optional(bool, false)
+    connection_limit        = optional(number)
+    require_ssl             = optional(bool, false)
+    secret_name             = optional(string)
+    password_version        = optional(number, 1)
+    password_length         = optional(number, 32)
+    rotation = optional(object({
+      strategy                 = optional(string, "alternating_users")
+      automatically_after_days = optional(number)
+      schedule_expression      = optional(string)
+      duration                 = optional(string)
+    }), {})
   }))
   default  = {}
   nullable = false
@@ -613,4 +669,52 @@ variable "metastore_users" {
     condition     = length(distinct([for u in values(var.metastore_users) : "${u.username}@${u.host == null ? "%" : u.host}"])) == length(var.metastore_users)
     error_message = "metastore_users must not repeat a username (and host)."
   }
+
+  validation {
+    condition     = !contains(keys(var.metastore_users), "master")
+    error_message = "metastore_users must not use the key \"master\": rotation_secrets uses it for the master secret."
+  }
+
+  validation {
+    condition     = alltrue([for u in values(var.metastore_users) : contains(["single_user", "alternating_users"], u.rotation.strategy)])
+    error_message = "metastore_users[*].rotation.strategy must be \"single_user\" or \"alternating_users\"."
+  }
+}
+
+variable "database_tls" {
+  description = "TLS of the provider's connections to the database (for `metastore_users`): `mode` `verify-full` (default: certificate chain and host name checked against the Amazon RDS CAs built into the provider before the login is sent), `require` or `disable` (loopback only); `ca_bundle_pem` replaces the built-in RDS CAs (only with `verify-full`; not needed for RDS)."
+  type = object({
+    mode          = optional(string, "verify-full")
+    ca_bundle_pem = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["verify-full", "require", "disable"], var.database_tls.mode)
+    error_message = "database_tls.mode must be \"verify-full\", \"require\" or \"disable\"."
+  }
+
+  validation {
+    condition     = var.database_tls.ca_bundle_pem == null || var.database_tls.mode == "verify-full"
+    error_message = "database_tls.ca_bundle_pem is only used with mode = \"verify-full\"."
+  }
+}
+
+variable "master_rotation" {
+  description = "Schedule of the master secret's rotation (`generated` mode; single user) in the `rotation_secrets` output: `automatically_after_days` or `schedule_expression` (default 30 days), `duration`."
+  type = object({
+    automatically_after_days = optional(number)
+    schedule_expression      = optional(string)
+    duration                 = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "check_user_logins" {
+  description = "After each metastore user is created or changed, prove with the `logexaminer_check_login` action that it logs in with the password in Secrets Manager and holds its grants (the apply fails otherwise). The action can also be run on demand (see the README)."
+  type        = bool
+  default     = false
+  nullable    = false
 }

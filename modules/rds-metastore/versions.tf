@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.11"
+  # Actions (action blocks, action_trigger) need Terraform 1.14.
+  required_version = ">= 1.14"
 
   required_providers {
     aws = {

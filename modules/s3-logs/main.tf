@@ -2,18 +2,6 @@ locals {
   create = var.create
 
   kms_key_arn = var.create_kms_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn
-
-  transition_classes = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]
-
-  # Supported lifecycle transitions (S3 user guide); nothing transitions back to STANDARD.
-  allowed_transitions = {
-    STANDARD_IA         = ["INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]
-    INTELLIGENT_TIERING = ["ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]
-    ONEZONE_IA          = ["GLACIER", "DEEP_ARCHIVE"]
-    GLACIER_IR          = ["GLACIER", "DEEP_ARCHIVE"]
-    GLACIER             = ["DEEP_ARCHIVE"]
-    DEEP_ARCHIVE        = []
-  }
 }
 
 ################################################################################
@@ -243,4 +231,34 @@ resource "logexaminer_s3_tier_policy" "this" {
 
   # Noncurrent-version rules need versioning.
   depends_on = [aws_s3_bucket_versioning.this]
+}
+
+################################################################################
+# Access logging and event notifications
+################################################################################
+
+resource "aws_s3_bucket_logging" "this" {
+  count = local.create && var.access_logging != null ? 1 : 0
+
+  bucket        = aws_s3_bucket.this[0].id
+  target_bucket = var.access_logging.target_bucket
+  target_prefix = coalesce(var.access_logging.target_prefix, "${var.name}/")
+}
+
+resource "aws_s3_bucket_notification" "this" {
+  count = local.create && length(var.queue_notifications) > 0 ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+
+  dynamic "queue" {
+    for_each = var.queue_notifications
+
+    content {
+      id            = queue.key
+      queue_arn     = queue.value.queue_arn
+      events        = queue.value.events
+      filter_prefix = queue.value.filter_prefix
+      filter_suffix = queue.value.filter_suffix
+    }
+  }
 }

@@ -199,91 +199,6 @@ variable "tier_sets" {
     noncurrent_expiration_days = 90
   }]
   nullable = false
-
-  validation {
-    condition     = length(var.tier_sets) <= 1000 && length(distinct([for t in var.tier_sets : t.name])) == length(var.tier_sets)
-    error_message = "tier_sets must have unique names and at most 1000 entries (the S3 lifecycle rule limit)."
-  }
-
-  validation {
-    condition     = alltrue([for t in var.tier_sets : can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", t.name))])
-    error_message = "tier_sets names must be 1-64 letters, digits, '_', '.' and '-' starting with a letter or digit (they become part of the rule IDs)."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : [
-      for tr in concat(t.transitions, t.noncurrent_transitions) : contains(local.transition_classes, tr.storage_class)
-    ]]))
-    error_message = "Transition storage classes must be STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER or DEEP_ARCHIVE (nothing transitions to STANDARD)."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : concat(
-      [for tr in t.transitions : tr.days >= 0 && floor(tr.days) == tr.days],
-      [for tr in t.noncurrent_transitions : tr.noncurrent_days >= 1 && floor(tr.noncurrent_days) == tr.noncurrent_days],
-      [for d in [t.expiration_days, t.noncurrent_expiration_days, t.abort_incomplete_multipart_days] : d == null ? true : d >= 1 && floor(d) == d],
-    )]))
-    error_message = "Days must be whole numbers: transition days >= 0, noncurrent days and expirations >= 1."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : concat(
-      [for i in range(1, max(1, length(t.transitions))) : t.transitions[i].days > t.transitions[i - 1].days],
-      [for i in range(1, max(1, length(t.noncurrent_transitions))) : t.noncurrent_transitions[i].noncurrent_days > t.noncurrent_transitions[i - 1].noncurrent_days],
-    )]))
-    error_message = "Transitions of a tier set must be listed with strictly increasing days."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : concat(
-      [for i in range(1, max(1, length(t.transitions))) : contains(lookup(local.allowed_transitions, t.transitions[i - 1].storage_class, []), t.transitions[i].storage_class)],
-      [for i in range(1, max(1, length(t.noncurrent_transitions))) : contains(lookup(local.allowed_transitions, t.noncurrent_transitions[i - 1].storage_class, []), t.noncurrent_transitions[i].storage_class)],
-    )]))
-    error_message = "Unsupported transition between storage classes. S3 supports: STANDARD_IA -> INTELLIGENT_TIERING, ONEZONE_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE; INTELLIGENT_TIERING -> ONEZONE_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE; ONEZONE_IA -> GLACIER, DEEP_ARCHIVE; GLACIER_IR -> GLACIER, DEEP_ARCHIVE; GLACIER -> DEEP_ARCHIVE. For example INTELLIGENT_TIERING -> STANDARD_IA is refused: go STANDARD -> STANDARD_IA -> INTELLIGENT_TIERING instead."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : concat(
-      [for tr in t.transitions : contains(["STANDARD_IA", "ONEZONE_IA"], tr.storage_class) ? tr.days >= 30 : true],
-      [for tr in t.noncurrent_transitions : contains(["STANDARD_IA", "ONEZONE_IA"], tr.storage_class) ? tr.noncurrent_days >= 30 : true],
-    )]))
-    error_message = "Transitions to STANDARD_IA or ONEZONE_IA need at least 30 days."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : [
-      for i in range(1, max(1, length(t.transitions))) : (
-        contains(["GLACIER", "DEEP_ARCHIVE"], t.transitions[i].storage_class) && contains(["STANDARD_IA", "ONEZONE_IA"], t.transitions[i - 1].storage_class)
-        ? t.transitions[i].days - t.transitions[i - 1].days >= 30 : true
-      )
-    ]]))
-    error_message = "A GLACIER or DEEP_ARCHIVE transition must come at least 30 days after a STANDARD_IA or ONEZONE_IA transition in the same tier set."
-  }
-
-  validation {
-    condition = alltrue([for t in var.tier_sets : (
-      (t.expiration_days == null || length(t.transitions) == 0 ? true : t.expiration_days > t.transitions[length(t.transitions) - 1].days) &&
-      (t.noncurrent_expiration_days == null || length(t.noncurrent_transitions) == 0 ? true : t.noncurrent_expiration_days > t.noncurrent_transitions[length(t.noncurrent_transitions) - 1].noncurrent_days)
-    )])
-    error_message = "Expiration must come after the last transition of its tier set."
-  }
-
-  validation {
-    condition = alltrue(flatten([for t in var.tier_sets : [
-      for tr in t.noncurrent_transitions : tr.newer_noncurrent_versions == null ? true : tr.newer_noncurrent_versions >= 1 && tr.newer_noncurrent_versions <= 100 && floor(tr.newer_noncurrent_versions) == tr.newer_noncurrent_versions
-    ]]))
-    error_message = "newer_noncurrent_versions must be a whole number from 1 to 100."
-  }
-
-  validation {
-    condition = alltrue([for t in var.tier_sets : t.filter == null ? true : (
-      (t.filter.prefix == null ? true : length(t.filter.prefix) <= 1024) &&
-      (t.filter.object_size_greater_than == null ? true : t.filter.object_size_greater_than >= 0) &&
-      (t.filter.object_size_less_than == null ? true : t.filter.object_size_less_than >= 1) &&
-      (t.filter.object_size_greater_than == null || t.filter.object_size_less_than == null ? true : t.filter.object_size_greater_than < t.filter.object_size_less_than)
-    )])
-    error_message = "Tier set filters: prefix at most 1024 characters, object sizes non-negative with object_size_greater_than < object_size_less_than."
-  }
 }
 
 variable "intelligent_tiering" {
@@ -299,26 +214,6 @@ variable "intelligent_tiering" {
   }))
   default  = []
   nullable = false
-
-  validation {
-    condition     = length(var.intelligent_tiering) <= 1000 && length(distinct([for c in var.intelligent_tiering : c.name])) == length(var.intelligent_tiering)
-    error_message = "intelligent_tiering names must be unique (at most 1000 configurations per bucket)."
-  }
-
-  validation {
-    condition     = alltrue([for c in var.intelligent_tiering : can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", c.name))])
-    error_message = "intelligent_tiering names must be 1-64 letters, digits, '_', '.' and '-' starting with a letter or digit."
-  }
-
-  validation {
-    condition = alltrue([for c in var.intelligent_tiering : (
-      (c.archive_access_days != null || c.deep_archive_access_days != null) &&
-      (c.archive_access_days == null ? true : c.archive_access_days >= 90 && c.archive_access_days <= 730 && floor(c.archive_access_days) == c.archive_access_days) &&
-      (c.deep_archive_access_days == null ? true : c.deep_archive_access_days >= 180 && c.deep_archive_access_days <= 730 && floor(c.deep_archive_access_days) == c.deep_archive_access_days) &&
-      (c.archive_access_days == null || c.deep_archive_access_days == null ? true : c.archive_access_days < c.deep_archive_access_days)
-    )])
-    error_message = "intelligent_tiering needs archive_access_days (90-730) and/or deep_archive_access_days (180-730), whole days, with archive before deep archive."
-  }
 }
 
 variable "transition_default_minimum_object_size" {
@@ -326,11 +221,6 @@ variable "transition_default_minimum_object_size" {
   type        = string
   default     = "all_storage_classes_128K"
   nullable    = false
-
-  validation {
-    condition     = contains(["all_storage_classes_128K", "varies_by_storage_class"], var.transition_default_minimum_object_size)
-    error_message = "transition_default_minimum_object_size must be all_storage_classes_128K or varies_by_storage_class."
-  }
 }
 
 variable "cost_estimate" {
@@ -340,14 +230,44 @@ variable "cost_estimate" {
     retention_days         = optional(number)
   })
   default = null
+}
+
+################################################################################
+# Access logging and event notifications
+################################################################################
+
+variable "access_logging" {
+  description = "Server access logging of the bucket (S3 user guide, Logging requests with server access logging): `target_bucket` (another bucket in the same Region and account, whose policy lets `logging.s3.amazonaws.com` write) and `target_prefix` (default `<name>/`). Null: no access logs."
+  type = object({
+    target_bucket = string
+    target_prefix = optional(string)
+  })
+  default = null
 
   validation {
-    condition     = var.cost_estimate == null ? true : var.cost_estimate.assumed_object_size_kb >= 1 && var.cost_estimate.assumed_object_size_kb <= 5368709120 && floor(var.cost_estimate.assumed_object_size_kb) == var.cost_estimate.assumed_object_size_kb
-    error_message = "cost_estimate.assumed_object_size_kb must be a whole number of KB from 1 to 5368709120 (5 TiB, the S3 object size limit)."
+    condition     = var.access_logging == null || try(var.access_logging.target_bucket != var.name, true)
+    error_message = "access_logging.target_bucket must be another bucket: logging a bucket into itself logs its own log writes without end."
+  }
+}
+
+variable "queue_notifications" {
+  description = "Event notifications to SQS queues (S3 to SQS for ingestion), keyed by a static name: `queue_arn`, `events` (default `[\"s3:ObjectCreated:*\"]`), `filter_prefix`, `filter_suffix`. The queue's policy must let `s3.amazonaws.com` send messages (S3 checks it when the configuration is put). The bucket has one notification configuration: this module owns it."
+  type = map(object({
+    queue_arn     = string
+    events        = optional(list(string), ["s3:ObjectCreated:*"])
+    filter_prefix = optional(string)
+    filter_suffix = optional(string)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for q in values(var.queue_notifications) : can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}(\\.fifo)?$", q.queue_arn))])
+    error_message = "queue_notifications[*].queue_arn must be an SQS queue ARN."
   }
 
   validation {
-    condition     = var.cost_estimate == null ? true : (var.cost_estimate.retention_days == null ? true : var.cost_estimate.retention_days >= 1 && floor(var.cost_estimate.retention_days) == var.cost_estimate.retention_days)
-    error_message = "cost_estimate.retention_days must be a whole number of days, at least 1."
+    condition     = alltrue([for q in values(var.queue_notifications) : length(q.events) >= 1 && alltrue([for e in q.events : can(regex("^s3:(ObjectCreated|ObjectRemoved|ObjectRestore|ObjectTagging|ObjectAcl|LifecycleTransition|LifecycleExpiration|IntelligentTiering|Replication|ReducedRedundancyLostObject):", e)) || e == "s3:ReducedRedundancyLostObject"])])
+    error_message = "queue_notifications[*].events must be S3 event types such as s3:ObjectCreated:* or s3:ObjectRemoved:Delete."
   }
 }

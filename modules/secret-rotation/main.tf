@@ -5,8 +5,14 @@ locals {
   region     = try(data.aws_region.current[0].region, null)
   partition  = try(data.aws_partition.current[0].partition, "aws")
 
-  secret_arns = distinct([for k, s in var.secrets : s.secret_arn])
-  master_arns = distinct(compact([for k, s in var.secrets : s.master_secret_arn]))
+  # What each secret may rotate (see var.secrets): the provider's binding plus the strategy. The function reads
+  # it from ROTATION_BINDINGS; the policy below is scoped to the same ARNs.
+  bindings    = { for k, s in var.secrets : k => merge(jsondecode(s.binding), { strategy = s.strategy }) }
+  secret_arns = distinct([for k, b in local.bindings : b.secret_arn])
+  # Which secrets alternate comes from var.secrets (known at plan time), so the ReadAdminSecrets statement is
+  # planned even while the bindings (computed by logexaminer_db_user at apply) are unknown.
+  alternating = [for k, s in var.secrets : k if s.strategy == "alternating_users"]
+  master_arns = distinct([for k in local.alternating : local.bindings[k].admin_secret_arn])
 
   create_topic = local.create && var.notification_topic_arn == null
   topic_arn    = var.notification_topic_arn != null ? var.notification_topic_arn : try(aws_sns_topic.this[0].arn, null)
@@ -23,9 +29,11 @@ locals {
       EXCLUDE_CHARACTERS         = var.exclude_characters
       DB_TLS                     = var.db_tls
       DB_CONNECT_TIMEOUT_SECONDS = tostring(var.db_connect_timeout_seconds)
+      ROTATION_BINDINGS          = jsonencode(local.bindings)
     },
     var.secretsmanager_endpoint_url == null ? {} : { SECRETS_MANAGER_ENDPOINT = var.secretsmanager_endpoint_url },
     var.rds_ca_bundle_path == null ? {} : { RDS_CA_BUNDLE = var.rds_ca_bundle_path },
+    var.db_allow_plaintext ? { ALLOW_PLAINTEXT = "true" } : {},
   )
 }
 
@@ -90,6 +98,17 @@ resource "aws_iam_role_policy" "this" {
           Resource = local.secret_arns
         },
         {
+          # Only the tag in which the function records why a rotation was rolled back (read by the
+          # provider's logexaminer_rotate_secret action); aws:TagKeys limits it to that key.
+          Sid      = "RecordRotationOutcome"
+          Effect   = "Allow"
+          Action   = ["secretsmanager:TagResource"]
+          Resource = local.secret_arns
+          Condition = {
+            "ForAllValues:StringEquals" = { "aws:TagKeys" = ["logexaminer:last-rotation-outcome"] }
+          }
+        },
+        {
           # GetRandomPassword has no resource.
           Sid      = "GeneratePasswords"
           Effect   = "Allow"
@@ -116,7 +135,7 @@ resource "aws_iam_role_policy" "this" {
           Resource = local.topic_arn
         },
       ],
-      length(local.master_arns) == 0 ? [] : [{
+      length(local.alternating) == 0 ? [] : [{
         Sid      = "ReadAdminSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
@@ -151,8 +170,10 @@ resource "aws_security_group" "function" {
   }
 }
 
+# Keyed by the names the caller gives (known at plan time), never by the IDs, which another resource in the same
+# configuration usually computes at apply.
 resource "aws_vpc_security_group_egress_rule" "to_database" {
-  for_each = local.create ? toset(var.database_security_group_ids) : toset([])
+  for_each = local.create ? var.database_security_group_ids : {}
 
   security_group_id            = aws_security_group.function[0].id
   description                  = "Database"
@@ -161,11 +182,11 @@ resource "aws_vpc_security_group_egress_rule" "to_database" {
   to_port                      = var.database_port
   referenced_security_group_id = each.value
 
-  tags = merge({ Name = "${var.name}-to-database" }, var.tags)
+  tags = merge({ Name = "${var.name}-to-${each.key}" }, var.tags)
 }
 
 resource "aws_vpc_security_group_ingress_rule" "database_from_function" {
-  for_each = local.create ? toset(var.database_security_group_ids) : toset([])
+  for_each = local.create ? var.database_security_group_ids : {}
 
   security_group_id            = each.value
   description                  = "Secret rotation function ${var.name}"
@@ -277,6 +298,15 @@ resource "aws_lambda_function" "this" {
 
   tags = merge({ Name = var.name }, var.tags)
 
+  lifecycle {
+    precondition {
+      # Lambda: "The total size of all environment variables doesn't exceed 4 KB" (Lambda developer guide,
+      # quotas). JSON encoding counts a little more than AWS does, so this errs on the safe side.
+      condition     = length(jsonencode(local.environment)) <= 4096
+      error_message = "The function's environment (mostly ROTATION_BINDINGS, about 300 bytes a secret) exceeds Lambda's 4 KB limit: split var.secrets over several instances of this module (one function per database is the usual layout)."
+    }
+  }
+
   depends_on = [aws_iam_role_policy.this]
 }
 
@@ -352,7 +382,7 @@ resource "aws_cloudwatch_event_target" "topic" {
 resource "logexaminer_secret_rotation" "this" {
   for_each = local.create ? var.secrets : {}
 
-  secret_id                = each.value.secret_arn
+  secret_id                = local.bindings[each.key].secret_arn
   rotation_function_arn    = aws_lambda_function.this[0].arn
   strategy                 = each.value.strategy
   automatically_after_days = each.value.schedule_expression == null ? coalesce(each.value.automatically_after_days, 30) : null
@@ -363,4 +393,37 @@ resource "logexaminer_secret_rotation" "this" {
   rollback_trigger         = each.value.rollback_trigger
 
   depends_on = [aws_lambda_permission.secretsmanager, aws_iam_role_policy.this]
+
+  lifecycle {
+    action_trigger {
+      events    = [after_create]
+      condition = each.value.rotate_after_create
+      actions   = [action.logexaminer_rotate_secret.after_create[each.key]]
+    }
+  }
+}
+
+# Day-2 operations on each secret, run on demand:
+#   terraform apply -invoke='module.NAME.action.logexaminer_rotate_secret.after_create["KEY"]'
+#   terraform apply -invoke='module.NAME.action.logexaminer_rollback_secret.this["KEY"]'
+action "logexaminer_rotate_secret" "after_create" {
+  for_each = local.create ? var.secrets : {}
+
+  config {
+    secret_id   = local.bindings[each.key].secret_arn
+    timeout     = var.rotation_action_timeout
+    check_login = each.value.check_login_after_rotation
+    tls         = var.db_tls
+  }
+}
+
+action "logexaminer_rollback_secret" "this" {
+  for_each = local.create ? var.secrets : {}
+
+  config {
+    secret_id   = local.bindings[each.key].secret_arn
+    timeout     = var.rotation_action_timeout
+    check_login = each.value.check_login_after_rotation
+    tls         = var.db_tls
+  }
 }

@@ -39,28 +39,36 @@ variable "tags" {
 variable "secrets" {
   description = <<-EOT
     The secrets this function rotates, keyed by a static name. Each value:
-    - `secret_arn`: the secret (RDS-shaped JSON, as `logexaminer_db_user` writes it);
-    - `strategy`: `single_user` (default) or `alternating_users`;
-    - `master_secret_arn`: for `alternating_users`, the admin secret the secret's `masterarn` names (the function may read it);
+    - `binding`: the `rotation_binding` attribute of the `logexaminer_db_user` that owns the secret (JSON: secret ARN,
+      engine, server, database, user and admin secret). It is written into the function's configuration
+      (`ROTATION_BINDINGS`), and the function rotates only the account bound here, whatever a writer of the secret
+      puts in its JSON or tags; the IAM policy is scoped to the bound secrets and their admin secrets;
+    - `strategy`: `single_user` (default) or `alternating_users` (needs a binding with `admin_secret_arn`: the
+      user was created with `admin_secret_arn`);
     - `automatically_after_days` or `schedule_expression` (exactly one; default 30 days), `duration` (`1h`-`24h`);
-    - `rotate_immediately` (default false) and `rollback_trigger` (change it to roll back to AWSPREVIOUS, database password included).
+    - `rotate_immediately` (default false; Secrets Manager then only runs testSecret when rotation is turned on);
+    - `rotate_after_create` (default false): right after rotation is turned on, rotate for real through the
+      `logexaminer_rotate_secret` action, following it to the end (the apply fails unless it rotated), and with
+      `check_login_after_rotation` prove that the new AWSCURRENT logs in;
+    - `rollback_trigger`: deprecated, use the `logexaminer_rollback_secret` action (see the README).
   EOT
   type = map(object({
-    secret_arn               = string
-    strategy                 = optional(string, "single_user")
-    master_secret_arn        = optional(string)
-    automatically_after_days = optional(number)
-    schedule_expression      = optional(string)
-    duration                 = optional(string)
-    rotate_immediately       = optional(bool, false)
-    rollback_trigger         = optional(string)
+    binding                    = string
+    strategy                   = optional(string, "single_user")
+    automatically_after_days   = optional(number)
+    schedule_expression        = optional(string)
+    duration                   = optional(string)
+    rotate_immediately         = optional(bool, false)
+    rotate_after_create        = optional(bool, false)
+    check_login_after_rotation = optional(bool, false)
+    rollback_trigger           = optional(string)
   }))
   default  = {}
   nullable = false
 
   validation {
-    condition     = alltrue([for k, s in var.secrets : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", s.secret_arn))])
-    error_message = "Every secrets[*].secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx): the IAM policy is scoped to these ARNs."
+    condition     = alltrue([for k, s in var.secrets : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", jsondecode(s.binding).secret_arn))])
+    error_message = "Every secrets[*].binding must be the rotation_binding attribute of a logexaminer_db_user: JSON with the secret's ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx) in secret_arn."
   }
 
   validation {
@@ -69,13 +77,8 @@ variable "secrets" {
   }
 
   validation {
-    condition     = alltrue([for k, s in var.secrets : s.strategy != "alternating_users" || s.master_secret_arn != null])
-    error_message = "secrets[*] with strategy = \"alternating_users\" need master_secret_arn (the admin secret the function reads to create and update the clone user)."
-  }
-
-  validation {
-    condition     = alltrue([for k, s in var.secrets : s.master_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", s.master_secret_arn))])
-    error_message = "Every secrets[*].master_secret_arn must be a Secrets Manager secret ARN."
+    condition     = alltrue([for k, s in var.secrets : s.strategy != "alternating_users" || try(jsondecode(s.binding).admin_secret_arn != null, false)])
+    error_message = "secrets[*] with strategy = \"alternating_users\" need a binding with admin_secret_arn (create the logexaminer_db_user with admin_secret_arn): the function reads that admin secret to create and update the clone user."
   }
 
   validation {
@@ -186,9 +189,9 @@ variable "exclude_characters" {
 }
 
 variable "db_tls" {
-  description = "TLS to the database: `verify-full` (needs `rds_ca_bundle_path`, or a certificate from a public CA such as RDS Proxy's), `require` (encrypted, certificate not checked) or `disable`."
+  description = "TLS to the database: `verify-full` (default: certificate chain and host name checked before the login is sent, against the Amazon RDS CAs built into the function or `rds_ca_bundle_path`), `require` (encrypted, certificate not checked; the function logs a warning) or `disable` (loopback hosts only unless `db_allow_plaintext`)."
   type        = string
-  default     = "require"
+  default     = "verify-full"
   nullable    = false
 
   validation {
@@ -198,9 +201,21 @@ variable "db_tls" {
 }
 
 variable "rds_ca_bundle_path" {
-  description = "Path of the RDS CA bundle inside the function's file system (e.g. from a Lambda layer: `/opt/rds/global-bundle.pem`)."
+  description = "Path of a PEM CA bundle inside the function's file system (e.g. from a Lambda layer) whose certificates replace the Amazon RDS CAs built into the function. Only with `db_tls = \"verify-full\"`; not needed for RDS, Aurora or RDS Proxy."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.rds_ca_bundle_path == null || var.db_tls == "verify-full"
+    error_message = "rds_ca_bundle_path is only used with db_tls = \"verify-full\"."
+  }
+}
+
+variable "db_allow_plaintext" {
+  description = "Allow `db_tls = \"disable\"` towards database hosts that are not loopback addresses (sets `ALLOW_PLAINTEXT=true`; passwords then cross the network in clear text)."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "layers" {
@@ -249,14 +264,14 @@ variable "subnet_ids" {
 }
 
 variable "database_security_group_ids" {
-  description = "Security groups of the databases: each gets an ingress rule from the function's security group on `database_port`."
-  type        = list(string)
-  default     = []
+  description = "Security groups of the databases, keyed by a static name you choose (e.g. `{ metastore = module.metastore.security_group_id }`): each gets an ingress rule from the function's security group on `database_port`. The keys must be known at plan time; the IDs may come from resources created in the same apply."
+  type        = map(string)
+  default     = {}
   nullable    = false
 
   validation {
-    condition     = alltrue([for s in var.database_security_group_ids : can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?$", s))])
-    error_message = "database_security_group_ids must be security group IDs such as sg-0123456789abcdef0."
+    condition     = alltrue([for k, s in var.database_security_group_ids : can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?$", s))])
+    error_message = "database_security_group_ids values must be security group IDs such as sg-0123456789abcdef0."
   }
 }
 
@@ -315,5 +330,12 @@ variable "create_event_rule" {
   description = "Create an EventBridge rule that sends Secrets Manager's RotationFailed and RotationAbandoned events for these secrets to the topic."
   type        = bool
   default     = true
+  nullable    = false
+}
+
+variable "rotation_action_timeout" {
+  description = "How long the `rotate_after_create` rotation may take before the apply fails (a duration such as `10m`); the diagnostic says what was still awaited."
+  type        = string
+  default     = "10m"
   nullable    = false
 }

@@ -5,7 +5,7 @@
 locals {
   flow_log_enabled    = local.create && var.flow_log.enabled
   flow_log_to_cw      = local.flow_log_enabled && var.flow_log.destination_type == "cloud-watch-logs"
-  flow_log_create_lg  = local.flow_log_to_cw && var.flow_log.destination_arn == null
+  flow_log_create_lg  = local.flow_log_to_cw && var.flow_log.create_log_group
   flow_log_group_arn  = local.flow_log_create_lg ? try(aws_cloudwatch_log_group.flow_log[0].arn, null) : (var.flow_log.destination_arn == null ? null : trimsuffix(var.flow_log.destination_arn, ":*"))
   flow_log_role_name  = "${substr(var.name, 0, 24)}-flow-log-"
   flow_log_group_name = "/aws/vpc-flow-log/${var.name}"

@@ -110,6 +110,45 @@ resource "aws_subnet" "private" {
 }
 
 ################################################################################
+# Database subnets: no route out of the VPC
+################################################################################
+
+resource "aws_subnet" "database" {
+  for_each = local.create ? { for i, az in var.azs : az => var.database_subnets[i] if i < length(var.database_subnets) } : {}
+
+  vpc_id            = aws_vpc.this[0].id
+  cidr_block        = each.value
+  availability_zone = each.key
+
+  tags = merge({ Name = "${var.name}-database-${each.key}" }, var.tags)
+}
+
+resource "aws_route_table" "database" {
+  count = local.create && length(var.database_subnets) > 0 ? 1 : 0
+
+  vpc_id = aws_vpc.this[0].id
+
+  tags = merge({ Name = "${var.name}-database" }, var.tags)
+}
+
+resource "aws_route_table_association" "database" {
+  for_each = aws_subnet.database
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.database[0].id
+}
+
+resource "aws_db_subnet_group" "database" {
+  count = local.create && length(var.database_subnets) > 0 && var.create_database_subnet_group ? 1 : 0
+
+  name        = var.name
+  description = "Database subnets of ${var.name}"
+  subnet_ids  = [for az in var.azs : aws_subnet.database[az].id]
+
+  tags = merge({ Name = var.name }, var.tags)
+}
+
+################################################################################
 # Internet gateway, NAT gateways
 ################################################################################
 
@@ -248,7 +287,7 @@ resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this[0].id
   service_name      = "com.amazonaws.${local.region}.s3"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = concat([for az in var.azs : aws_route_table.private[az].id], [aws_route_table.public[0].id])
+  route_table_ids   = concat([for az in var.azs : aws_route_table.private[az].id], [aws_route_table.public[0].id], aws_route_table.database[*].id)
 
   tags = merge({ Name = "${var.name}-s3" }, var.tags, var.endpoint_tags)
 }

@@ -92,3 +92,13 @@ output "flow_log_cloudwatch_log_group_arn" {
   description = "ARN of the CloudWatch log group the module created for the flow log."
   value       = try(aws_cloudwatch_log_group.flow_log[0].arn, null)
 }
+
+output "database_subnet_ids" {
+  description = "IDs of the database subnets, in the order of `azs` (empty without `database_subnets`)."
+  value       = [for az in var.azs : aws_subnet.database[az].id if contains(keys(aws_subnet.database), az)]
+}
+
+output "database_subnet_group_name" {
+  description = "Name of the DB subnet group on the database subnets (null without one)."
+  value       = try(aws_db_subnet_group.database[0].name, null)
+}

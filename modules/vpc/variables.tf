@@ -158,6 +158,32 @@ variable "public_subnet_newbits" {
   }
 }
 
+variable "database_subnets" {
+  description = "Database subnets: explicit CIDR blocks, one per entry of `azs` in the same order, inside the VPC and apart from the other subnets (AWS refuses overlaps). They get a route table of their own with no route out of the VPC (only the S3 gateway endpoint), and a DB subnet group when `create_database_subnet_group`. Empty: none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.database_subnets) == 0 || length(var.database_subnets) == length(var.azs)
+    error_message = "database_subnets must be empty or have exactly one CIDR block per availability zone in azs."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in var.database_subnets : can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", c)) && can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= 16 && tonumber(split("/", c)[1]) <= 28, false)
+    ])
+    error_message = "Each database subnet must be an IPv4 CIDR block from /16 to /28, such as 10.0.192.0/24."
+  }
+}
+
+variable "create_database_subnet_group" {
+  description = "Create an RDS DB subnet group (named after the VPC) on the database subnets, for modules/rds-metastore's `subnet_ids` or any RDS instance."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "private_subnets" {
   description = "Explicit private subnet CIDR blocks, one per entry of `azs` in the same order. Null computes them from `private_subnet_newbits`."
   type        = list(string)
@@ -334,14 +360,14 @@ variable "enable_s3_endpoint" {
 }
 
 variable "interface_endpoints" {
-  description = "Interface endpoints to create in the private subnets, from: `secretsmanager`, `sts`, `ecr.api`, `ecr.dkr`, `logs`. They use the strict security group and private DNS."
+  description = "Interface endpoints to create in the private subnets, from: `secretsmanager`, `sts`, `ecr.api`, `ecr.dkr`, `logs`, `kms`, `eks`, `eks-auth` (EKS Pod Identity), and `ssm`, `ssmmessages`, `ec2messages` (Session Manager, e.g. port forwarding to the database from private nodes). They use the strict security group and private DNS."
   type        = set(string)
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for s in var.interface_endpoints : contains(["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs"], s)])
-    error_message = "interface_endpoints may only contain secretsmanager, sts, ecr.api, ecr.dkr and logs."
+    condition     = alltrue([for s in var.interface_endpoints : contains(["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs", "kms", "eks", "eks-auth", "ssm", "ssmmessages", "ec2messages"], s)])
+    error_message = "interface_endpoints may only contain secretsmanager, sts, ecr.api, ecr.dkr, logs, kms, eks, eks-auth, ssm, ssmmessages and ec2messages."
   }
 
   validation {
@@ -363,15 +389,17 @@ variable "endpoint_tags" {
 
 variable "flow_log" {
   description = <<-EOT
-    Flow log settings. `enabled` turns it on. `destination_type` is `cloud-watch-logs` (a log group and an IAM role
-    are created unless `destination_arn` names an existing log group) or `s3` (`destination_arn` is a bucket ARN,
-    optionally with a folder). `traffic_type` is ACCEPT, REJECT or ALL; `max_aggregation_interval` 60 or 600
+    Flow log settings. `enabled` turns it on. `destination_type` is `cloud-watch-logs` (an IAM role is created, and a
+    log group unless `create_log_group = false` and `destination_arn` names an existing one) or `s3`
+    (`destination_arn` is a bucket ARN, optionally with a folder). `create_log_group` is a flag rather than derived
+    from `destination_arn`, so the plan does not depend on an ARN another resource computes. `traffic_type` is ACCEPT, REJECT or ALL; `max_aggregation_interval` 60 or 600
     seconds; `retention_in_days` one of the CloudWatch Logs values; `kms_key_arn` encrypts the created log group.
   EOT
   type = object({
     enabled                  = optional(bool, false)
     destination_type         = optional(string, "cloud-watch-logs")
     destination_arn          = optional(string)
+    create_log_group         = optional(bool, true)
     traffic_type             = optional(string, "ALL")
     max_aggregation_interval = optional(number, 600)
     retention_in_days        = optional(number, 30)
@@ -388,6 +416,11 @@ variable "flow_log" {
   validation {
     condition     = var.flow_log.enabled && var.flow_log.destination_type == "s3" ? var.flow_log.destination_arn != null : true
     error_message = "flow_log.destination_arn (an S3 bucket ARN) is required when destination_type is s3."
+  }
+
+  validation {
+    condition     = var.flow_log.enabled && var.flow_log.destination_type == "cloud-watch-logs" ? (var.flow_log.create_log_group ? var.flow_log.destination_arn == null : var.flow_log.destination_arn != null) : true
+    error_message = "With destination_type cloud-watch-logs, set either flow_log.create_log_group = false and destination_arn (an existing log group), or neither."
   }
 
   validation {

@@ -49,6 +49,13 @@ impl tfplugin::Provider for LogExaminer {
             tfplugin::resource(secretsmanager::secret_rotation::SecretRotation),
         ]
     }
+    fn actions(&self) -> Vec<Arc<dyn tfplugin::action::DynAction<ProviderData>>> {
+        vec![
+            tfplugin::action(secretsmanager::rotate_secret::RotateSecret),
+            tfplugin::action(secretsmanager::rotate_secret::RollbackSecret),
+            tfplugin::action(db::check_login::CheckLogin),
+        ]
+    }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
         vec![
             tfplugin::data_source(rds::parameter_profile::ParameterProfile),
@@ -59,6 +66,9 @@ impl tfplugin::Provider for LogExaminer {
         ]
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeral<ProviderData>>> {
-        vec![tfplugin::ephemeral(db::db_credentials::DbCredentials)]
+        vec![
+            tfplugin::ephemeral(db::db_credentials::DbCredentials),
+            tfplugin::ephemeral(db::password::Password),
+        ]
     }
 }

@@ -65,6 +65,16 @@ fn pages() -> Vec<(PathBuf, String, Vec<String>)> {
             e.schema(),
         );
     }
+    for a in p.actions() {
+        add(
+            Kind::Action,
+            "actions",
+            "actions",
+            "action.tf",
+            a.type_name(),
+            a.schema(),
+        );
+    }
     let example = read_opt(&root.join("examples/provider/provider.tf"));
     let notes = read_opt(&root.join("docs-src/index.md"));
     let schema = p.schema();

@@ -282,6 +282,10 @@ fn function_env(w: &World, runtime_api: Option<&str>) -> Vec<(String, String)> {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
+    // The function rotates only secrets it is bound to (what modules/secret-rotation writes).
+    let binding = json!({"bench": {"secret_arn": w.arn, "engine": "mariadb", "host": "127.0.0.1",
+                                   "port": w.db.port(), "dbname": "metastore", "username": USER}});
+    env.push(("ROTATION_BINDINGS".into(), binding.to_string()));
     if let Some(api) = runtime_api {
         env.push(("AWS_LAMBDA_RUNTIME_API".into(), api.to_owned()));
     }

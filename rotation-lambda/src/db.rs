@@ -152,15 +152,21 @@ impl DbError {
     }
 }
 
+/// The time limits of one session, derived from the time left in the invocation
+/// ([`crate::Config::limits_within`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Connecting and the login handshake.
+    pub connect: Duration,
+    /// Any lock wait of a statement (catalog lock, metadata and row locks).
+    pub lock: Duration,
+}
+
 /// Opens sessions.
 #[async_trait]
 pub trait Database: Send + Sync {
-    /// Logs in; `connect_timeout` bounds connecting and the login handshake.
-    async fn open(
-        &self,
-        login: &Login,
-        connect_timeout: Duration,
-    ) -> Result<Box<dyn Session>, DbError>;
+    /// Logs in; `limits` bound connecting and every lock wait of the session.
+    async fn open(&self, login: &Login, limits: Limits) -> Result<Box<dyn Session>, DbError>;
 }
 
 /// One logged-in session.

@@ -32,6 +32,9 @@ pub enum RotationError {
         /// Why.
         source: SecretShapeError,
     },
+    /// The secret is not bound to this function, or differs from its binding.
+    #[error(transparent)]
+    Binding(#[from] crate::binding::BindingError),
     /// Strategy-specific failure (missing masterarn, unexpected pending user, statement building).
     #[error(transparent)]
     Strategy(Box<StrategyError>),
@@ -44,6 +47,21 @@ pub enum RotationError {
         token: String,
         /// What is wrong.
         reason: String,
+    },
+    /// `finishSecret` could not prove that the AWSPENDING password logs in, so AWSCURRENT was not moved.
+    #[error(
+        "version {token} of secret {secret} was not made AWSCURRENT: {} ({cause})",
+        if *login_refused { "its password does not log in (the database was put back to AWSCURRENT, or changed outside the rotation)" } else { "the database could not be reached to prove that its password logs in" }
+    )]
+    Unproven {
+        /// The secret.
+        secret: String,
+        /// The version.
+        token: String,
+        /// The server refused the login (as opposed to: could not be reached).
+        login_refused: bool,
+        /// The login failure.
+        cause: Box<DbError>,
     },
     /// A manual rollback cannot proceed.
     #[error("rollback of secret {secret}: {reason}")]

@@ -14,12 +14,15 @@
 //! * [`notify`] — SNS notices without secret values and CloudWatch embedded-metric-format lines;
 //! * [`secrets`] — the Secrets Manager calls (counted), [`db`] — the database traits, [`sql`] — their
 //!   implementation over `metastore_sql::client`;
+//! * [`binding`] — the account each secret may rotate, fixed in the function's configuration (see the
+//!   module for the threat model);
 //! * [`config`] — settings from the environment.
 //!
 //! No error text, log line or notice contains a password: values travel in
 //! [`metastore_sql::password::Secret`], statements are logged redacted, and database errors are scrubbed of
 //! every password in play.
 
+pub mod binding;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -31,6 +34,8 @@ pub mod sql;
 pub mod steps;
 pub mod strategy;
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;
 
@@ -59,12 +64,12 @@ pub enum StartError {
     },
 }
 
-/// The HTTPS client for every AWS call: rustls on ring (the crypto library sqlx uses too), certificates
+/// The HTTPS client for every AWS call: rustls on aws-lc-rs (the crypto provider sqlx uses too), certificates
 /// from the system store, loaded on first use.
 pub fn http_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
     aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .build_https()
 }
 
@@ -92,6 +97,10 @@ pub async fn build(config: Config) -> Result<LambdaRotator, StartError> {
     let sm =
         secrets::AwsSecretStore::from_sdk_config(&sdk, config.secrets_manager_endpoint.as_deref());
     let notifier = notify::SnsNotifier::new(sdk.clone(), config.notify_topic_arn.clone());
-    let db = sql::SqlDatabase::new(config.tls, ca_bundle_pem);
+    for warning in config.tls_warnings() {
+        tracing::warn!("{warning}");
+    }
+    let db =
+        sql::SqlDatabase::new(config.tls, ca_bundle_pem).allow_plaintext(config.allow_plaintext);
     Ok(Rotator::new(sm, db, notifier, config))
 }

@@ -17,7 +17,7 @@
 //!
 //! **The manual rollback event** `{"Action":"rollback","SecretId":...}` returns to AWSPREVIOUS (or the given
 //! `VersionId`): it first makes the database accept that version's password (the user itself for a
-//! single-user secret; the admin from `masterarn` for another user), checks the login, and only then moves
+//! single-user secret; the bound admin for the other user of an alternating pair), checks the login, and only then moves
 //! AWSCURRENT (Secrets Manager moves AWSPREVIOUS to the version AWSCURRENT left). If moving the label fails,
 //! the database is put back as it was.
 
@@ -26,6 +26,7 @@ use metastore_sql::grant::Grantee;
 use metastore_sql::introspect::{self, Row};
 use metastore_sql::secret_shape::RdsSecret;
 
+use crate::binding::Binding;
 use crate::db::{Database, DbErrorKind, Login, Session};
 use crate::error::RotationError;
 use crate::event::{RollbackEvent, Step};
@@ -54,6 +55,7 @@ pub(crate) async fn mysql_hosts(
 /// [`crate::strategy`]).
 pub(crate) async fn alternate_in_session(
     session: &mut dyn Session,
+    binding: &Binding,
     current: &RdsSecret,
     pending: &RdsSecret,
 ) -> Result<(), RotationError> {
@@ -78,10 +80,19 @@ pub(crate) async fn alternate_in_session(
                 .query(introspect::MYSQL_USER_SQL, &[&pending.username, &host])
                 .await?
                 .is_empty();
+            let target_grants = if target_exists {
+                let target = Grantee::new(engine, &pending.username, Some(&host))
+                    .map_err(StrategyError::from)?;
+                let sql = introspect::show_grants_sql(&target).map_err(StrategyError::from)?;
+                first_column(session.query(&sql, &[]).await?)
+            } else {
+                Vec::new()
+            };
             let found = MysqlAlternate {
                 source,
                 source_grants,
                 target_exists,
+                target_grants,
             };
             let statements = strategy::mysql_alternate_statements(
                 engine,
@@ -92,10 +103,7 @@ pub(crate) async fn alternate_in_session(
             session.execute(&statements).await?;
         }
     } else {
-        let base = pending
-            .base_username
-            .clone()
-            .unwrap_or_else(|| strategy::base_user(current));
+        let base = binding.username.clone();
         let owner =
             metastore_sql::statements::owner_role_name(&base).map_err(StrategyError::from)?;
         let owner_exists = !session
@@ -138,6 +146,18 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                 ));
                 false
             }
+        }
+    }
+
+    /// The last step of an undo once the database accepts AWSCURRENT: removes AWSPENDING. Only when that
+    /// worked is the rotation rolled back; otherwise the undo is unfinished and reported as failed (a repeat
+    /// of finishSecret then finds a pending password that does not log in and refuses it, and the next
+    /// createSecret clears the label).
+    async fn finish_undo(&self, rot: &Rotation, actions: &mut Vec<String>) -> Outcome {
+        if self.remove_pending(rot, actions).await {
+            Outcome::RotationRolledBack
+        } else {
+            Outcome::RotationFailed
         }
     }
 
@@ -187,6 +207,15 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                 return (Outcome::RotationFailed, actions);
             }
         }
+        if let RotationError::Unproven { login_refused, .. } = cause {
+            if !login_refused {
+                actions.push(
+                    "AWSCURRENT not moved and AWSPENDING kept, so that finishSecret can be retried once the database is reachable"
+                        .to_owned(),
+                );
+                return (Outcome::RotationFailed, actions);
+            }
+        }
         if rot.strategy == Strategy::AlternatingUsers {
             actions.push("the AWSCURRENT user was not changed".to_owned());
             let removed = self.remove_pending(rot, &mut actions).await;
@@ -225,8 +254,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         let unreachable = match self.login_check(&current_login, inv).await {
             Ok(()) => {
                 actions.push("the AWSCURRENT password still logs in".to_owned());
-                self.remove_pending(rot, &mut actions).await;
-                return (Outcome::RotationRolledBack, actions);
+                return (self.finish_undo(rot, &mut actions).await, actions);
             }
             Err(e) if e.kind == DbErrorKind::Login => {
                 match self.login_check(&pending_login, inv).await {
@@ -250,8 +278,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                 actions.push(format!(
                     "the database cannot be checked ({e}), but this rotation never changed its password"
                 ));
-                self.remove_pending(rot, &mut actions).await;
-                return (Outcome::RotationRolledBack, actions);
+                return (self.finish_undo(rot, &mut actions).await, actions);
             }
             if step == Step::Set && !rot.db_set {
                 actions.push(format!(
@@ -285,8 +312,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             Ok(()) => {
                 rot.db_set = false;
                 actions.push("database password set back to AWSCURRENT".to_owned());
-                self.remove_pending(rot, &mut actions).await;
-                (Outcome::RotationRolledBack, actions)
+                (self.finish_undo(rot, &mut actions).await, actions)
             }
             Err(e) => {
                 actions.push(format!(
@@ -312,7 +338,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         let statements = strategy::single_user_statements(engine, &to.password, &from.password)?;
         let mut s = self
             .db
-            .open(as_login, inv.connect_timeout)
+            .open(as_login, inv.limits)
             .await
             .map_err(|e| e.scrubbed(&secrets))?;
         let r = s.execute(&statements).await;
@@ -362,18 +388,23 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         (strategy, result.map(|_| actions))
     }
 
+    /// One version's value, checked against the binding.
     async fn version_value(
         &self,
-        arn: &str,
+        binding: &Binding,
         vid: &str,
         label: &str,
     ) -> Result<RdsSecret, RotationError> {
+        let arn = &binding.secret_arn;
+        let what = format!("{label} version {vid}");
         let v = self.sm.get_value(arn, Some(vid), None).await?;
-        RdsSecret::from_json(v.string.expose()).map_err(|source| RotationError::Shape {
-            secret: arn.to_owned(),
-            what: format!("{label} version {vid}"),
+        let s = RdsSecret::from_json(v.string.expose()).map_err(|source| RotationError::Shape {
+            secret: arn.clone(),
+            what: what.clone(),
             source,
-        })
+        })?;
+        binding.check_secret(&s, &what)?;
+        Ok(s)
     }
 
     async fn rollback_inner(
@@ -389,11 +420,8 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             reason,
         };
         let d = self.sm.describe(&ev.secret_id).await?;
-        let strategy = strategy::resolve(
-            d.tags.get(strategy::STRATEGY_TAG).map(String::as_str),
-            self.config.default_strategy,
-        )?;
-        *strategy_out = Some(strategy);
+        let binding = self.bound(&d)?;
+        *strategy_out = Some(binding.strategy);
         *topic_out = d.tags.get(crate::notify::TOPIC_TAG).cloned();
         let cur_vid = d
             .version_with(AWSCURRENT)
@@ -416,8 +444,8 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             actions.push(format!("version {cur_vid} is already AWSCURRENT"));
             return Ok(vec![]);
         }
-        let current = self.version_value(&d.arn, &cur_vid, "AWSCURRENT").await?;
-        let target = self.version_value(&d.arn, &target_vid, "target").await?;
+        let current = self.version_value(&binding, &cur_vid, "AWSCURRENT").await?;
+        let target = self.version_value(&binding, &target_vid, "target").await?;
         let engine = target.engine()?;
         let secrets = [&current.password, &target.password];
         let target_login = Login::from_secret(&target)?;
@@ -434,17 +462,12 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                     self.set_own_password(&current_login, engine, &target, &current, inv)
                         .await?;
                 } else {
-                    let admin_of = if target.masterarn.is_some() {
-                        &target
-                    } else {
-                        &current
-                    };
-                    let admin = self.admin(admin_of).await?;
+                    let admin = self.admin(&binding).await?;
                     let login = Self::admin_login(&admin, &target)?;
                     let all = [&current.password, &target.password, &admin.password];
                     let mut s = self
                         .db
-                        .open(&login, inv.connect_timeout)
+                        .open(&login, inv.limits)
                         .await
                         .map_err(|e| e.scrubbed(&all))?;
                     let hosts = if engine.is_mysql_family() {

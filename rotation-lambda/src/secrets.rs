@@ -150,6 +150,8 @@ pub trait SecretStore: Send + Sync {
     ) -> Result<(), SmError>;
     /// `GetRandomPassword` without spaces, with every character type, leaving out `exclude`.
     async fn random_password(&self, length: u32, exclude: &str) -> Result<Secret, SmError>;
+    /// `TagResource` with one tag (used to record how a rotation ended badly; never a secret value).
+    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SmError>;
     /// How many calls were made so far.
     fn calls(&self) -> u64;
 }
@@ -341,6 +343,22 @@ impl SecretStore for AwsSecretStore {
             .send()
             .await
             .map_err(|e| sm_error("UpdateSecretVersionStage", e))?;
+        Ok(())
+    }
+
+    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SmError> {
+        self.count();
+        let tag = aws_sdk_secretsmanager::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build();
+        self.client
+            .tag_resource()
+            .secret_id(secret_id)
+            .tags(tag)
+            .send()
+            .await
+            .map_err(|e| sm_error("TagResource", e))?;
         Ok(())
     }
 

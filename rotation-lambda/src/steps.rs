@@ -35,8 +35,9 @@ use metastore_sql::password::Secret;
 use metastore_sql::secret_shape::RdsSecret;
 use serde::Serialize;
 
+use crate::binding::Binding;
 use crate::config::Config;
-use crate::db::{Database, DbError, DbErrorKind, Login};
+use crate::db::{Database, DbError, DbErrorKind, Limits, Login};
 use crate::error::RotationError;
 use crate::event::{Event, RotationEvent, Step};
 use crate::notify::{self, Notice, Notifier, Outcome, Sample};
@@ -55,8 +56,10 @@ pub struct Rotation {
     pub arn: String,
     /// The rotation's version ID.
     pub token: String,
-    /// The strategy.
+    /// The strategy (from the binding).
     pub strategy: Strategy,
+    /// What this secret may touch.
+    pub binding: Binding,
     /// The secret's labels as last seen (and as changed by this process since).
     pub description: Description,
     /// AWSCURRENT: version ID and value.
@@ -94,8 +97,8 @@ pub struct Report {
 /// Per-invocation settings.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Invocation {
-    /// Database connect timeout for this invocation.
-    pub connect_timeout: Duration,
+    /// Database time limits for this invocation.
+    pub limits: Limits,
 }
 
 /// Handles rotation and rollback events.
@@ -175,7 +178,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         let started = Instant::now();
         let calls_before = self.sm.calls();
         let inv = Invocation {
-            connect_timeout: self.config.connect_timeout_within(remaining),
+            limits: self.config.limits_within(remaining),
         };
         let (name, strategy, result) = match event {
             Event::Rotation(ev) => {
@@ -301,7 +304,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                 Step::Create => self.create(&mut rot, password).await.map(Done::Ok),
                 Step::Set => self.set(&mut rot, inv).await.map(|()| Done::Ok(vec![])),
                 Step::Test => self.test(&mut rot, inv).await.map(|()| Done::Ok(vec![])),
-                Step::Finish => self.finish(&mut rot).await.map(|()| Done::Finished),
+                Step::Finish => self.finish(&mut rot, inv).await.map(|()| Done::Finished),
             },
             Err(e) => Err(e),
         };
@@ -379,15 +382,13 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         } else {
             (self.sm.describe(&ev.secret_id).await?, None)
         };
-        let strategy = strategy::resolve(
-            description.tags.get(STRATEGY_TAG).map(String::as_str),
-            self.config.default_strategy,
-        )?;
+        let binding = self.bound(&description)?;
         let mut rot = Rotation {
             secret_id: ev.secret_id.clone(),
             arn: description.arn.clone(),
             token: ev.token.clone(),
-            strategy,
+            strategy: binding.strategy,
+            binding,
             description,
             current: None,
             pending: None,
@@ -405,6 +406,13 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             rot.current = Some((v.version_id, s));
         }
         Ok(rot)
+    }
+
+    /// The binding of the described secret, after checking its strategy tag against it.
+    pub(crate) fn bound(&self, description: &Description) -> Result<Binding, RotationError> {
+        let binding = self.config.bindings.get(&description.arn)?;
+        binding.check_tag(description.tags.get(STRATEGY_TAG).map(String::as_str))?;
+        Ok(binding.clone())
     }
 
     /// `Ok(true)` when the version is already AWSCURRENT (nothing to do), `Ok(false)` to proceed.
@@ -438,11 +446,13 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         what: String,
         value: &Secret,
     ) -> Result<RdsSecret, RotationError> {
-        RdsSecret::from_json(value.expose()).map_err(|source| RotationError::Shape {
+        let s = RdsSecret::from_json(value.expose()).map_err(|source| RotationError::Shape {
             secret: rot.arn.clone(),
-            what,
+            what: what.clone(),
             source,
-        })
+        })?;
+        rot.binding.check_secret(&s, &what)?;
+        Ok(s)
     }
 
     pub(crate) async fn current(&self, rot: &mut Rotation) -> Result<RdsSecret, RotationError> {
@@ -498,7 +508,12 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             // RotateSecret labels the version before calling us; it has a value only on a repeat.
             match self.pending(rot).await {
                 Ok(existing) => {
-                    strategy::check_pending(rot.strategy, &current, &existing)?;
+                    strategy::check_pending(
+                        rot.strategy,
+                        &rot.binding.username,
+                        &current,
+                        &existing,
+                    )?;
                     return Ok(vec![format!("version {} was already stored", rot.token)]);
                 }
                 Err(RotationError::SecretsManager(e)) if e.is_not_found() => {}
@@ -518,7 +533,8 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                     .await?
             }
         };
-        let pending = strategy::pending_secret(rot.strategy, &current, password)?;
+        let pending =
+            strategy::pending_secret(rot.strategy, &rot.binding.username, &current, password)?;
         let mut notes = Vec::new();
         match self
             .sm
@@ -532,7 +548,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             Err(e) if e.is_exists() => {
                 // A repeat: the version was stored by an earlier attempt; keep it.
                 let existing = self.pending(rot).await?;
-                strategy::check_pending(rot.strategy, &current, &existing)?;
+                strategy::check_pending(rot.strategy, &rot.binding.username, &current, &existing)?;
                 rot.pending_fresh = false;
                 notes.push(format!("version {} was already stored", rot.token));
             }
@@ -562,7 +578,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
     async fn set(&self, rot: &mut Rotation, inv: &Invocation) -> Result<(), RotationError> {
         let current = self.current(rot).await?;
         let pending = self.pending(rot).await?;
-        strategy::check_pending(rot.strategy, &current, &pending)?;
+        strategy::check_pending(rot.strategy, &rot.binding.username, &current, &pending)?;
         match rot.strategy {
             Strategy::SingleUser => self.set_single(rot, &current, &pending, inv).await,
             Strategy::AlternatingUsers => self.set_alternating(rot, &current, &pending, inv).await,
@@ -590,7 +606,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         }
         let engine = current.engine()?;
         let current_login = Login::from_secret(current)?;
-        let (mut session, used) = match self.db.open(&current_login, inv.connect_timeout).await {
+        let (mut session, used) = match self.db.open(&current_login, inv.limits).await {
             Ok(s) => (s, current.password.clone()),
             Err(e) if e.kind == DbErrorKind::Login => {
                 // The database may have been left on AWSPREVIOUS (an earlier rollback of the labels only).
@@ -598,7 +614,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                 match prev.filter(|p| p.username == current.username) {
                     Some(p) => {
                         let login = Login::from_secret(&p)?;
-                        match self.db.open(&login, inv.connect_timeout).await {
+                        match self.db.open(&login, inv.limits).await {
                             Ok(s) => (s, p.password.clone()),
                             Err(_) => return Err(e.scrubbed(&secrets).into()),
                         }
@@ -627,11 +643,12 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         }
     }
 
-    pub(crate) async fn admin(&self, user: &RdsSecret) -> Result<RdsSecret, RotationError> {
-        let arn = user
-            .masterarn
+    /// The admin credentials of an alternating-users secret: the admin secret the binding names (never the
+    /// `masterarn` of the secret itself), checked against the binding.
+    pub(crate) async fn admin(&self, binding: &Binding) -> Result<RdsSecret, RotationError> {
+        let arn = binding
+            .admin_secret_arn
             .as_deref()
-            .filter(|a| !a.is_empty())
             .ok_or(strategy::StrategyError::NoMasterArn)?;
         let v = self.sm.get_value(arn, None, Some(AWSCURRENT)).await?;
         let admin =
@@ -640,7 +657,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
                 what: format!("admin secret's AWSCURRENT version {}", v.version_id),
                 source,
             })?;
-        strategy::check_admin(user, &admin)?;
+        binding.check_admin(&admin)?;
         Ok(admin)
     }
 
@@ -664,15 +681,17 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
         pending: &RdsSecret,
         inv: &Invocation,
     ) -> Result<(), RotationError> {
-        let admin = self.admin(current).await?;
+        let admin = self.admin(&rot.binding).await?;
         let secrets = [&current.password, &pending.password, &admin.password];
         let login = Self::admin_login(&admin, current)?;
         let mut session = self
             .db
-            .open(&login, inv.connect_timeout)
+            .open(&login, inv.limits)
             .await
             .map_err(|e| e.scrubbed(&secrets))?;
-        let result = crate::rollback::alternate_in_session(&mut *session, current, pending).await;
+        let result =
+            crate::rollback::alternate_in_session(&mut *session, &rot.binding, current, pending)
+                .await;
         session.close().await;
         match result {
             Ok(()) => {
@@ -692,7 +711,21 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
             .map_err(|e| e.scrubbed(&[&pending.password]).into())
     }
 
-    async fn finish(&self, rot: &mut Rotation) -> Result<(), RotationError> {
+    /// Moves AWSCURRENT to this rotation's version, after proving that its password logs in: a repeat of
+    /// `finishSecret` after an undo (which put the database back to AWSCURRENT but could not remove the
+    /// AWSPENDING label) must never point AWSCURRENT at a password the database no longer accepts.
+    async fn finish(&self, rot: &mut Rotation, inv: &Invocation) -> Result<(), RotationError> {
+        let pending = self.pending(rot).await?;
+        let login = Login::from_secret(&pending)?;
+        if let Err(e) = self.login_check(&login, inv).await {
+            let e = e.scrubbed(&[&pending.password]);
+            return Err(RotationError::Unproven {
+                secret: rot.arn.clone(),
+                token: rot.token.clone(),
+                login_refused: e.kind == DbErrorKind::Login,
+                cause: Box::new(e),
+            });
+        }
         let from = rot.description.version_with(AWSCURRENT).map(str::to_owned);
         match self
             .sm
@@ -723,7 +756,7 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
 
     /// Logs in and runs `SELECT 1`.
     pub(crate) async fn login_check(&self, login: &Login, inv: &Invocation) -> Result<(), DbError> {
-        let mut s = self.db.open(login, inv.connect_timeout).await?;
+        let mut s = self.db.open(login, inv.limits).await?;
         let r = s.query(strategy::LOGIN_CHECK_SQL, &[]).await;
         s.close().await;
         r.map(|_| ())
@@ -763,6 +796,28 @@ impl<S: SecretStore, D: Database, N: Notifier> Rotator<S, D, N> {
 
     pub(crate) async fn publish(&self, notice: Notice) {
         tracing::info!(notice = %notice.to_json(), "notice");
+        if notice.outcome.is_failure()
+            && let Some(version) = &notice.version_id
+        {
+            // Read by the provider's logexaminer_rotate_secret action to say why a rotation ended.
+            let value = metastore_sql::outcome_tag::outcome_tag(
+                notice.outcome.as_str(),
+                version,
+                notice.step.as_deref().unwrap_or("-"),
+                notice.error.as_deref().unwrap_or("no error text"),
+            );
+            if let Err(e) = self
+                .sm
+                .tag(
+                    &notice.secret_id,
+                    metastore_sql::outcome_tag::OUTCOME_TAG,
+                    &value,
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "outcome tag not written");
+            }
+        }
         if let Err(e) = self.notifier.publish(&notice).await {
             tracing::warn!(error = %e, "notice not published");
         }

@@ -2,7 +2,7 @@
 //!
 //! * [`Strategy::SingleUser`]: the user changes its own password (`setSecret` logs in with the AWSCURRENT
 //!   password). Short outage risk: between `setSecret` and `finishSecret` clients holding AWSCURRENT fail.
-//! * [`Strategy::AlternatingUsers`]: the admin whose secret `masterarn` names maintains two users, the base
+//! * [`Strategy::AlternatingUsers`]: the admin whose secret the binding names maintains two users, the base
 //!   user and `<user>_clone` ([`metastore_sql::statements::clone_name`], shortened with a hash when the
 //!   engine's limit requires). Each rotation sets a new password on the user that is *not* current, so the
 //!   AWSCURRENT credentials keep working throughout. The pending secret records `base_username` so the pair is
@@ -15,8 +15,8 @@
 //!     either user creates belong to the base user and stay usable by both, and the base user's existing
 //!     objects and privileges apply to the clone unchanged.
 //!
-//! The strategy of a secret comes from its tag [`STRATEGY_TAG`] (written by `logexaminer_secret_rotation`),
-//! else from the function's `ROTATION_STRATEGY` setting.
+//! The strategy of a secret comes from its binding ([`crate::binding`]); the tag [`STRATEGY_TAG`] (written
+//! by `logexaminer_secret_rotation`) must agree with it, else the event is refused.
 
 use std::fmt;
 
@@ -27,7 +27,7 @@ use metastore_sql::password::{self, PasswordError, Secret};
 use metastore_sql::secret_shape::RdsSecret;
 use metastore_sql::statements::{self, Auth, Statement, StatementError, UserOptions};
 
-/// The secret tag that selects the strategy.
+/// The secret tag that names the strategy (checked against the binding).
 pub const STRATEGY_TAG: &str = "logexaminer:rotation-strategy";
 
 /// MySQL/MariaDB: the hosts of a user's accounts; binds `?` = user. One text column.
@@ -79,34 +79,11 @@ impl fmt::Display for Strategy {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StrategyError {
-    /// The strategy tag has an unknown value.
-    #[error("the secret's {STRATEGY_TAG} tag is {0:?}; expected single_user or alternating_users")]
-    Tag(String),
     /// Alternating users without `masterarn`.
     #[error(
-        "alternating_users rotation needs the secret's \"masterarn\" field: the ARN of the secret holding the admin credentials"
+        "alternating_users rotation needs an admin secret: the function's binding for this secret has no admin_secret_arn"
     )]
     NoMasterArn,
-    /// The admin secret is for another server or engine.
-    #[error(
-        "the admin secret ({masterarn}) is for {admin_engine} at {admin_host}:{admin_port}, but the user's secret is for {engine} at {host}:{port}"
-    )]
-    AdminMismatch {
-        /// `masterarn`.
-        masterarn: String,
-        /// Engine of the user secret.
-        engine: String,
-        /// Host of the user secret.
-        host: String,
-        /// Port of the user secret.
-        port: u16,
-        /// Engine of the admin secret.
-        admin_engine: String,
-        /// Host of the admin secret.
-        admin_host: String,
-        /// Port of the admin secret.
-        admin_port: u16,
-    },
     /// The MySQL user has no account.
     #[error("user {0:?} has no account in mysql.user, so its clone cannot copy it")]
     NoAccount(String),
@@ -139,32 +116,12 @@ pub enum StrategyError {
     Introspect(#[from] metastore_sql::introspect::IntrospectError),
 }
 
-/// The strategy for a secret: its [`STRATEGY_TAG`] tag when present, else `default`.
-pub fn resolve(tag: Option<&str>, default: Strategy) -> Result<Strategy, StrategyError> {
-    match tag {
-        None => Ok(default),
-        Some(t) if t.trim().is_empty() => Ok(default),
-        Some(t) => Strategy::parse(t).ok_or_else(|| StrategyError::Tag(t.to_owned())),
-    }
-}
-
-/// The base user of an alternating pair: `base_username` when recorded, else the user with a trailing `_clone`
-/// removed, else the user itself.
-pub fn base_user(current: &RdsSecret) -> String {
-    if let Some(base) = current.base_username.as_deref().filter(|b| !b.is_empty()) {
-        return base.to_owned();
-    }
-    match current.username.strip_suffix("_clone") {
-        Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
-        _ => current.username.clone(),
-    }
-}
-
 /// The AWSPENDING secret built from AWSCURRENT and a new password: the same user for single-user rotation,
-/// the other user of the pair (with `base_username` recorded) for alternating users. Every other field is
-/// kept.
+/// the other user of the pair of `base` (the bound user, see [`crate::binding`]; `base_username` recorded)
+/// for alternating users. Every other field is kept.
 pub fn pending_secret(
     strategy: Strategy,
+    base: &str,
     current: &RdsSecret,
     password: Secret,
 ) -> Result<RdsSecret, StrategyError> {
@@ -173,22 +130,20 @@ pub fn pending_secret(
     match strategy {
         Strategy::SingleUser => Ok(current.with_credentials(&current.username, password)),
         Strategy::AlternatingUsers => {
-            if current.masterarn.as_deref().is_none_or(str::is_empty) {
-                return Err(StrategyError::NoMasterArn);
-            }
-            let base = base_user(current);
-            let next = statements::alternate_username(engine, &current.username, Some(&base))?;
+            let next = statements::alternate_username(engine, &current.username, Some(base))?;
             let mut pending = current.with_credentials(&next, password);
-            pending.base_username = Some(base);
+            pending.base_username = Some(base.to_owned());
             Ok(pending)
         }
     }
 }
 
 /// Checks that a pending secret (possibly written by an earlier attempt) is what `strategy` produces from
-/// `current`: same user for single-user, the other user of the pair for alternating users.
+/// `current`: same user for single-user, the other user of `base`'s pair for alternating users (never the
+/// current user: the admin would then change the password that AWSCURRENT's clients are using).
 pub fn check_pending(
     strategy: Strategy,
+    base: &str,
     current: &RdsSecret,
     pending: &RdsSecret,
 ) -> Result<(), StrategyError> {
@@ -196,10 +151,9 @@ pub fn check_pending(
     let ok = match strategy {
         Strategy::SingleUser => pending.username == current.username,
         Strategy::AlternatingUsers => {
-            let base = base_user(current);
-            statements::alternate_username(engine, &current.username, Some(&base))
-                .is_ok_and(|next| next == pending.username)
-                || pending.username == current.username
+            pending.username != current.username
+                && statements::alternate_username(engine, &current.username, Some(base))
+                    .is_ok_and(|next| next == pending.username)
         }
     };
     if ok {
@@ -211,23 +165,6 @@ pub fn check_pending(
             pending: pending.username.clone(),
         })
     }
-}
-
-/// Checks that the admin secret of an alternating-users rotation is for the same server as the user's.
-pub fn check_admin(user: &RdsSecret, admin: &RdsSecret) -> Result<(), StrategyError> {
-    let same_engine = user.engine()? == admin.engine()?;
-    if same_engine && user.host.eq_ignore_ascii_case(&admin.host) && user.port == admin.port {
-        return Ok(());
-    }
-    Err(StrategyError::AdminMismatch {
-        masterarn: user.masterarn.clone().unwrap_or_default(),
-        engine: user.engine.clone(),
-        host: user.host.clone(),
-        port: user.port,
-        admin_engine: admin.engine.clone(),
-        admin_host: admin.host.clone(),
-        admin_port: admin.port,
-    })
 }
 
 /// Single-user `setSecret`: the statements the user runs on its own session to change its password from
@@ -251,11 +188,17 @@ pub struct MysqlAlternate {
     pub source_grants: Vec<String>,
     /// Whether the target account exists already.
     pub target_exists: bool,
+    /// The target's `SHOW GRANTS` lines when it exists (what it holds beyond the source is revoked).
+    pub target_grants: Vec<String>,
 }
 
-/// Alternating users on MySQL/MariaDB, run by the admin for one host: create the target account when missing
-/// (same TLS requirement and connection limit as the source), replay the source's grants on it, and set its
-/// password last (so a target whose password works has its grants).
+/// Alternating users on MySQL/MariaDB, run by the admin for one host, so that a target whose password works
+/// has exactly the source's grants:
+/// * a missing target is created `ACCOUNT LOCK`ed (same TLS requirement and connection limit as the source);
+/// * what an existing target holds beyond the source is revoked;
+/// * the source's grants are replayed on it;
+/// * an existing target gets the new password;
+/// * the target is unlocked last (also healing one left locked by an interrupted attempt).
 pub fn mysql_alternate_statements(
     engine: Engine,
     found: &MysqlAlternate,
@@ -272,8 +215,17 @@ pub fn mysql_alternate_statements(
         valid_until: None,
         require_ssl: found.source.require_ssl,
     };
-    if !found.target_exists {
-        out.extend(statements::create_user(
+    if found.target_exists {
+        out.extend(statements::mysql_revoke_extra(
+            &server,
+            &found.target_grants,
+            &found.source_grants,
+            &source,
+            &target,
+        )?);
+    } else {
+        // Locked from the first moment (`CREATE USER ... ACCOUNT LOCK`).
+        out.extend(statements::create_user_without_login(
             &server,
             &target,
             &Auth::Password(password.clone()),
@@ -289,6 +241,7 @@ pub fn mysql_alternate_statements(
     if found.target_exists {
         out.extend(statements::set_password(&server, &target, password)?);
     }
+    out.push(statements::set_login(&server, &target, true)?);
     Ok(out)
 }
 
@@ -381,29 +334,13 @@ mod tests {
     }
 
     #[test]
-    fn parses_strategies_and_tags() {
+    fn parses_strategies() {
         assert_eq!(Strategy::parse("single_user"), Some(Strategy::SingleUser));
         assert_eq!(
             Strategy::parse(" Alternating-Users "),
             Some(Strategy::AlternatingUsers)
         );
         assert_eq!(Strategy::parse("multi_user"), None);
-        assert_eq!(
-            resolve(None, Strategy::SingleUser),
-            Ok(Strategy::SingleUser)
-        );
-        assert_eq!(
-            resolve(Some(""), Strategy::AlternatingUsers),
-            Ok(Strategy::AlternatingUsers)
-        );
-        assert_eq!(
-            resolve(Some("alternating_users"), Strategy::SingleUser),
-            Ok(Strategy::AlternatingUsers)
-        );
-        assert_eq!(
-            resolve(Some("both"), Strategy::SingleUser),
-            Err(StrategyError::Tag("both".into()))
-        );
     }
 
     #[test]
@@ -417,7 +354,7 @@ mod tests {
             bool,
             Result<(&'a str, Option<&'a str>), StrategyError>,
         );
-        let cases: [Case<'_>; 7] = [
+        let cases: [Case<'_>; 6] = [
             (
                 Strategy::SingleUser,
                 "mariadb",
@@ -469,18 +406,12 @@ mod tests {
                     Some("a_very_long_metastore_user_name"),
                 )),
             ),
-            (
-                Strategy::AlternatingUsers,
-                "mariadb",
-                "hive",
-                None,
-                false,
-                Err(StrategyError::NoMasterArn),
-            ),
         ];
         for (strategy, engine, user, base, master, want) in cases {
             let current = secret(engine, user, base, master);
-            let got = pending_secret(strategy, &current, pw());
+            // The bound user: the base of the pair.
+            let bound = base.unwrap_or(user.strip_suffix("_clone").unwrap_or(user));
+            let got = pending_secret(strategy, bound, &current, pw());
             match (got, want) {
                 (Ok(p), Ok((want_user, want_base))) => {
                     if want_user.len() == 32 && want_user.contains("_clone") {
@@ -496,10 +427,10 @@ mod tests {
                     assert_eq!(p.host, current.host);
                     assert_eq!(p.dbname, current.dbname);
                     assert_eq!(p.masterarn, current.masterarn);
-                    check_pending(strategy, &current, &p).expect("consistent");
+                    check_pending(strategy, bound, &current, &p).expect("consistent");
                     // The next rotation of an alternating pair comes back to the base user.
                     if strategy == Strategy::AlternatingUsers {
-                        let again = pending_secret(strategy, &p, pw()).expect("again");
+                        let again = pending_secret(strategy, bound, &p, pw()).expect("again");
                         assert_eq!(again.username, current.username);
                     }
                 }
@@ -514,28 +445,19 @@ mod tests {
         let current = secret("mariadb", "hive", None, true);
         let err = pending_secret(
             Strategy::SingleUser,
+            "hive",
             &current,
             Secret::new("Back\\slash-password-12345678901234"),
         )
         .expect_err("backslash");
         assert!(!err.to_string().contains("slash-password"), "{err}");
         let other = current.with_credentials("root", pw());
-        assert!(check_pending(Strategy::SingleUser, &current, &other).is_err());
-        assert!(check_pending(Strategy::AlternatingUsers, &current, &other).is_err());
-    }
-
-    #[test]
-    fn admin_must_be_on_the_same_server() {
-        let user = secret("mariadb", "hive", None, true);
-        let admin = secret("mariadb", "root", None, false);
-        assert_eq!(check_admin(&user, &admin), Ok(()));
-        let mut elsewhere = admin.clone();
-        elsewhere.host = "other.example".into();
-        let err = check_admin(&user, &elsewhere).expect_err("host");
-        assert!(err.to_string().contains("other.example"), "{err}");
-        assert!(!err.to_string().contains("password"), "{err}");
-        let pg = secret("postgres", "postgres", None, false);
-        assert!(check_admin(&user, &pg).is_err());
+        assert!(check_pending(Strategy::SingleUser, "hive", &current, &other).is_err());
+        assert!(check_pending(Strategy::AlternatingUsers, "hive", &current, &other).is_err());
+        // Alternating users never rotate the current user in place.
+        let same = current.with_credentials("hive", pw());
+        assert!(check_pending(Strategy::SingleUser, "hive", &current, &same).is_ok());
+        assert!(check_pending(Strategy::AlternatingUsers, "hive", &current, &same).is_err());
     }
 
     #[test]
@@ -584,19 +506,32 @@ mod tests {
             source: mysql_user("hive", "%"),
             source_grants: grants.clone(),
             target_exists: false,
+            target_grants: vec![],
         };
         let s = mysql_alternate_statements(Engine::Mariadb, &found, "hive_clone", &pw())
             .expect("create");
         let red: Vec<&str> = s.iter().map(|s| s.redacted.as_str()).collect();
+        // Created locked: its password works only once its grants are in place.
         assert_eq!(
             red,
             [
-                "CREATE USER `hive_clone`@`%` IDENTIFIED BY '***' REQUIRE SSL WITH MAX_USER_CONNECTIONS 20",
+                "CREATE USER `hive_clone`@`%` IDENTIFIED BY '***' REQUIRE SSL WITH MAX_USER_CONNECTIONS 20 ACCOUNT LOCK",
                 "GRANT SELECT, INSERT ON `metastore`.* TO `hive_clone`@`%`",
+                "ALTER USER `hive_clone`@`%` ACCOUNT UNLOCK",
             ]
         );
+        // An existing clone loses what the base no longer has (a table grant, a role, a wider database
+        // grant, a grant option, a default role), keeps what it shares, then gets the replay.
         let found = MysqlAlternate {
             target_exists: true,
+            target_grants: vec![
+                "GRANT USAGE ON *.* TO `hive_clone`@`%` IDENTIFIED BY PASSWORD '*DEF'".to_owned(),
+                "GRANT SELECT, INSERT ON `metastore`.* TO `hive_clone`@`%`".to_owned(),
+                "GRANT SELECT ON `other`.`t1` TO `hive_clone`@`%` WITH GRANT OPTION".to_owned(),
+                "GRANT ALL PRIVILEGES ON `old`.* TO `hive_clone`@`%`".to_owned(),
+                "GRANT `reader` TO `hive_clone`@`%`".to_owned(),
+                "SET DEFAULT ROLE `reader` FOR `hive_clone`@`%`".to_owned(),
+            ],
             ..found
         };
         let s = mysql_alternate_statements(Engine::Mariadb, &found, "hive_clone", &pw())
@@ -605,9 +540,22 @@ mod tests {
         assert_eq!(
             red,
             [
+                "REVOKE SELECT, GRANT OPTION ON `other`.`t1` FROM `hive_clone`@`%`",
+                "REVOKE ALL PRIVILEGES ON `old`.* FROM `hive_clone`@`%`",
+                "REVOKE `reader` FROM `hive_clone`@`%`",
+                "SET DEFAULT ROLE NONE FOR `hive_clone`@`%`",
                 "GRANT SELECT, INSERT ON `metastore`.* TO `hive_clone`@`%`",
                 "ALTER USER `hive_clone`@`%` IDENTIFIED BY '***'",
+                "ALTER USER `hive_clone`@`%` ACCOUNT UNLOCK",
             ]
+        );
+        // Another account's line among the clone's is refused, not revoked.
+        let foreign = MysqlAlternate {
+            target_grants: vec!["GRANT SELECT ON `x`.* TO `victim`@`%`".to_owned()],
+            ..found.clone()
+        };
+        assert!(
+            mysql_alternate_statements(Engine::Mariadb, &foreign, "hive_clone", &pw()).is_err()
         );
         let global = MysqlAlternate {
             source_grants: vec!["GRANT SUPER ON *.* TO `hive`@`%`".to_owned()],

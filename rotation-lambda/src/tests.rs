@@ -12,8 +12,9 @@ use metastore_sql::password::Secret;
 use metastore_sql::secret_shape::RdsSecret;
 use metastore_sql::statements::Statement;
 
+use crate::binding::{Bindings, binding};
 use crate::config::Config;
-use crate::db::{Database, DbError, DbErrorKind, Login, Session};
+use crate::db::{Database, DbError, DbErrorKind, Limits, Login, Session};
 use crate::error::RotationError;
 use crate::event::{Event, RollbackEvent, RotationEvent, Step};
 use crate::notify::{Notice, Notifier, NotifyError, Outcome};
@@ -21,7 +22,8 @@ use crate::secrets::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, Delivery, Description, SecretStore, SecretValue, SmError,
 };
 use crate::steps::Rotator;
-use crate::strategy::{LOGIN_CHECK_SQL, MYSQL_HOSTS_SQL, STRATEGY_TAG};
+use crate::strategy::{LOGIN_CHECK_SQL, MYSQL_HOSTS_SQL, STRATEGY_TAG, Strategy};
+use metastore_sql::engine::Engine;
 
 // -------------------------------------------------------------------------------------------------------
 // Fake Secrets Manager
@@ -44,6 +46,8 @@ struct FakeSm {
     secrets: Mutex<BTreeMap<String, FakeSecret>>,
     calls: AtomicU64,
     down: AtomicBool,
+    /// When non-zero, the call with this number (counting from 1) fails as if the service were down.
+    fail_call: AtomicU64,
     passwords: AtomicU64,
 }
 
@@ -90,8 +94,8 @@ impl FakeSm {
         id: &str,
         f: impl FnOnce(&mut FakeSecret) -> Result<T, SmError>,
     ) -> Result<T, SmError> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        if self.down.load(Ordering::Relaxed) {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.down.load(Ordering::Relaxed) || n == self.fail_call.load(Ordering::Relaxed) {
             return Err(SmError {
                 operation: op,
                 code: None,
@@ -165,8 +169,25 @@ impl FakeSm {
     }
 }
 
+impl FakeSm {
+    /// A tag of a secret (by ARN or name).
+    fn tag_of(&self, id: &str, key: &str) -> Option<String> {
+        let m = self.secrets.lock().ok()?;
+        m.iter()
+            .find(|(a, s)| *a == id || s.name == id)
+            .and_then(|(_, s)| s.tags.get(key).cloned())
+    }
+}
+
 #[async_trait]
 impl SecretStore for FakeSm {
+    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SmError> {
+        self.with("TagResource", secret_id, |s| {
+            s.tags.insert(key.to_owned(), value.to_owned());
+            Ok(())
+        })
+    }
+
     async fn describe(&self, secret_id: &str) -> Result<Description, SmError> {
         let mut arn = String::new();
         let d = self.with("DescribeSecret", secret_id, |s| {
@@ -373,6 +394,9 @@ impl<T: SecretStore> SecretStore for std::sync::Arc<T> {
     async fn random_password(&self, length: u32, exclude: &str) -> Result<Secret, SmError> {
         (**self).random_password(length, exclude).await
     }
+    async fn tag(&self, secret_id: &str, key: &str, value: &str) -> Result<(), SmError> {
+        (**self).tag(secret_id, key, value).await
+    }
     fn calls(&self) -> u64 {
         (**self).calls()
     }
@@ -385,6 +409,8 @@ impl<T: SecretStore> SecretStore for std::sync::Arc<T> {
 struct FakeDb {
     users: Mutex<BTreeMap<String, String>>,
     grants: Mutex<BTreeMap<String, Vec<String>>>,
+    /// Accounts locked with `ACCOUNT LOCK` (they cannot log in).
+    locked: Mutex<std::collections::BTreeSet<String>>,
     up: AtomicBool,
     read_only: AtomicBool,
     admin_denied: AtomicBool,
@@ -434,7 +460,7 @@ struct FakeSession {
 
 #[async_trait]
 impl Database for std::sync::Arc<FakeDb> {
-    async fn open(&self, login: &Login, _t: Duration) -> Result<Box<dyn Session>, DbError> {
+    async fn open(&self, login: &Login, _l: Limits) -> Result<Box<dyn Session>, DbError> {
         if !self.up.load(Ordering::Relaxed) {
             return Err(DbError::new(
                 DbErrorKind::Unreachable,
@@ -442,8 +468,12 @@ impl Database for std::sync::Arc<FakeDb> {
                 "Connection refused (os error 111)",
             ));
         }
+        let locked = self
+            .locked
+            .lock()
+            .is_ok_and(|l| l.contains(&login.username));
         match self.password_of(&login.username) {
-            Some(p) if p == login.password.expose() => Ok(Box::new(FakeSession {
+            Some(p) if p == login.password.expose() && !locked => Ok(Box::new(FakeSession {
                 db: self.clone(),
                 login: login.clone(),
             })),
@@ -503,8 +533,25 @@ impl Session for FakeSession {
             }
             let user = backticked(sql).unwrap_or_default();
             if sql.starts_with("ALTER USER") || sql.starts_with("CREATE USER") {
-                let pw = literal_after(sql, "IDENTIFIED BY").expect("literal");
-                self.db.set(&user, &pw);
+                if let Some(pw) = literal_after(sql, "IDENTIFIED BY") {
+                    self.db.set(&user, &pw);
+                }
+                if let Ok(mut l) = self.db.locked.lock() {
+                    if sql.ends_with("ACCOUNT LOCK") {
+                        l.insert(user.clone());
+                    } else if sql.ends_with("ACCOUNT UNLOCK") {
+                        l.remove(&user);
+                    }
+                }
+            } else if sql.starts_with("REVOKE") || sql.starts_with("SET DEFAULT ROLE") {
+                let target = sql
+                    .rsplit([' '])
+                    .next()
+                    .and_then(backticked)
+                    .unwrap_or_default();
+                if let Ok(mut g) = self.db.grants.lock() {
+                    g.entry(target).or_default().clear();
+                }
             } else if sql.starts_with("GRANT") {
                 let target = sql
                     .rsplit(" TO ")
@@ -610,6 +657,25 @@ struct World {
     db: std::sync::Arc<FakeDb>,
     notices: std::sync::Arc<Notices>,
     arn: String,
+    bindings: Bindings,
+}
+
+fn bindings_of(arn: &str, admin: Option<&str>, strategy: Strategy) -> Bindings {
+    let mut b = Bindings::default();
+    b.insert(
+        binding(
+            arn,
+            Engine::Mariadb,
+            "db",
+            3306,
+            Some("metastore"),
+            "hive",
+            admin,
+            strategy,
+        )
+        .expect("binding"),
+    );
+    b
 }
 
 type TestRotator = Rotator<std::sync::Arc<FakeSm>, std::sync::Arc<FakeDb>, std::sync::Arc<Notices>>;
@@ -626,6 +692,7 @@ impl World {
             sm,
             db: FakeDb::new(&[("hive", P0), ("root", ADMIN_PW)]),
             notices: std::sync::Arc::new(Notices::default()),
+            bindings: bindings_of(&arn, None, Strategy::SingleUser),
             arn,
         }
     }
@@ -646,6 +713,7 @@ impl World {
             sm,
             db: FakeDb::new(&[("hive", P0), ("root", ADMIN_PW)]),
             notices: std::sync::Arc::new(Notices::default()),
+            bindings: bindings_of(&arn, Some(&admin), Strategy::AlternatingUsers),
             arn,
         }
     }
@@ -655,7 +723,10 @@ impl World {
             self.sm.clone(),
             self.db.clone(),
             self.notices.clone(),
-            Config::default(),
+            Config {
+                bindings: self.bindings.clone(),
+                ..Config::default()
+            },
         )
         .with_metrics(false)
     }
@@ -778,7 +849,7 @@ async fn every_step_twice_is_idempotent_warm_and_cold() {
 }
 
 #[tokio::test]
-async fn cold_process_per_step_makes_eleven_calls() {
+async fn cold_process_per_step_makes_twelve_calls() {
     let w = World::single();
     for step in Step::ALL {
         let r = w.rotator();
@@ -787,7 +858,8 @@ async fn cold_process_per_step_makes_eleven_calls() {
             .unwrap_or_else(|e| panic!("{step}: {e}"));
     }
     assert!(w.current_logs_in());
-    assert_eq!(w.sm.calls(), 11);
+    // finishSecret reads the AWSPENDING value to prove that it logs in before moving AWSCURRENT.
+    assert_eq!(w.sm.calls(), 12);
 }
 
 #[tokio::test]
@@ -865,6 +937,15 @@ async fn set_secret_refused_rolls_back_and_names_the_database_error() {
     assert!(w.current_logs_in());
     assert_eq!(w.sm.holder(&w.arn, AWSPENDING), None);
     assert_eq!(w.notices.outcomes(), [Outcome::RotationRolledBack]);
+    // Why, for the provider's rotate action: in the secret's tag, about this version, no secret in it.
+    let tag = w.sm.tag_of(&w.arn, metastore_sql::outcome_tag::OUTCOME_TAG);
+    let reason = metastore_sql::outcome_tag::recorded_reason(tag.as_deref(), "t1")
+        .unwrap_or_else(|| panic!("no outcome tag for t1: {tag:?}"));
+    assert!(
+        reason.starts_with("setSecret: ") && reason.contains("read-only"),
+        "{reason}"
+    );
+    w.assert_no_secret_in(&[reason]);
     // A retry of the step is refused clearly instead of re-applying.
     w.db.read_only.store(false, Ordering::Relaxed);
     let retry = run(&r, &w, "t1", Step::Set).await.expect_err("rolled back");
@@ -1151,4 +1232,95 @@ async fn payload_errors_and_unknown_versions() {
         err.to_string().contains("ResourceNotFoundException"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn finish_repeated_after_an_unfinished_undo_never_moves_awscurrent_to_a_dead_password() {
+    for cold in [false, true] {
+        let w = World::single();
+        let r = w.rotator();
+        for step in [Step::Create, Step::Set, Step::Test] {
+            run(&r, &w, "t1", step).await.expect("step");
+        }
+        // finishSecret fails; the undo puts the database back but cannot remove AWSPENDING.
+        w.sm.down.store(true, Ordering::Relaxed);
+        let err = run(&r, &w, "t1", Step::Finish).await.expect_err("down");
+        w.sm.down.store(false, Ordering::Relaxed);
+        assert_eq!(
+            err.outcome(),
+            Outcome::RotationFailed,
+            "an undo that could not remove AWSPENDING is not a rollback: {err}"
+        );
+        assert!(w.current_logs_in());
+        assert_eq!(w.sm.holder(&w.arn, AWSPENDING).as_deref(), Some("t1"));
+        // Secrets Manager delivers the same finishSecret again (to this process or a new one).
+        let again = if cold { w.rotator() } else { r };
+        let err = run(&again, &w, "t1", Step::Finish)
+            .await
+            .expect_err("the pending password no longer logs in");
+        assert!(err.to_string().contains("was not made AWSCURRENT"), "{err}");
+        assert_eq!(err.outcome(), Outcome::RotationRolledBack, "{err}");
+        assert_ne!(w.sm.holder(&w.arn, AWSCURRENT).as_deref(), Some("t1"));
+        assert!(w.current_logs_in(), "cold={cold}: AWSCURRENT must log in");
+        assert_eq!(w.sm.holder(&w.arn, AWSPENDING), None);
+        w.assert_no_secret_in(&[err.to_string()]);
+    }
+}
+
+#[tokio::test]
+async fn secrets_manager_failing_at_each_call_of_each_step_leaves_awscurrent_working() {
+    for alternating in [false, true] {
+        for cold in [false, true] {
+            let world = || {
+                if alternating {
+                    World::alternating()
+                } else {
+                    World::single()
+                }
+            };
+            // The calls a clean rotation makes.
+            let clean = world();
+            let r = clean.rotator();
+            for step in Step::ALL {
+                let fresh;
+                let rr: &TestRotator = if cold {
+                    fresh = clean.rotator();
+                    &fresh
+                } else {
+                    &r
+                };
+                run(rr, &clean, "t1", step).await.expect("clean");
+            }
+            let total = clean.sm.calls();
+            assert!(total >= 5, "{total}");
+            for n in 1..=total {
+                let w = world();
+                w.sm.fail_call.store(n, Ordering::Relaxed);
+                let warm = w.rotator();
+                let label =
+                    format!("alternating={alternating} cold={cold} failing call {n}/{total}");
+                // Secrets Manager retries a failed step; after a second failure the rotation stops.
+                'steps: for step in Step::ALL {
+                    for _attempt in 0..2 {
+                        let fresh;
+                        let r: &TestRotator = if cold {
+                            fresh = w.rotator();
+                            &fresh
+                        } else {
+                            &warm
+                        };
+                        if run(r, &w, "t1", step).await.is_ok() {
+                            continue 'steps;
+                        }
+                    }
+                    break;
+                }
+                assert!(w.current_logs_in(), "{label}: AWSCURRENT does not log in");
+                // The next rotation completes, and its result logs in.
+                let next = w.rotator();
+                rotate_all(&next, &w, "t2").await;
+                assert!(w.current_logs_in(), "{label}: after the next rotation");
+            }
+        }
+    }
 }

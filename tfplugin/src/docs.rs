@@ -17,6 +17,8 @@ pub enum Kind {
     DataSource,
     /// Ephemeral resource.
     Ephemeral,
+    /// Action.
+    Action,
     /// The provider itself.
     Provider,
 }
@@ -28,6 +30,7 @@ impl Kind {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
             Kind::Ephemeral => "Ephemeral Resource",
+            Kind::Action => "Action",
             Kind::Provider => "Provider",
         }
     }

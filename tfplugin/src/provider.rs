@@ -1,5 +1,6 @@
 //! The provider-facing API: a [`Provider`] with typed [`Resource`]s, [`DataSource`]s,
-//! [`EphemeralResource`]s and [`Function`]s. Each works with serde models; the
+//! [`EphemeralResource`]s, [`Function`]s, actions ([`crate::action`]) and list
+//! resources ([`crate::list`]). Each works with serde models; the
 //! server (crate::server) does all encoding, planning defaults and protocol rules.
 
 use std::sync::Arc;
@@ -10,7 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
+use crate::action::DynAction;
 use crate::diag::{DiagResult, Diagnostic, Diagnostics};
+use crate::list::DynListResource;
 use crate::model;
 use crate::path::AttrPath;
 use crate::schema::{IdentitySchema, Schema};
@@ -366,6 +369,15 @@ pub trait Provider: Send + Sync + 'static {
     }
     /// Functions.
     fn functions(&self) -> Vec<Function> {
+        Vec::new()
+    }
+    /// Action types.
+    fn actions(&self) -> Vec<Arc<dyn DynAction<Self::Data>>> {
+        Vec::new()
+    }
+    /// List resource types (each lists a managed resource type of the same name,
+    /// which must have an identity schema).
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Self::Data>>> {
         Vec::new()
     }
 }

@@ -13,10 +13,13 @@ use std::time::SystemTime;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::sync::watch;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
+use crate::action::{DynAction, Progress};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::CodecError;
+use crate::list::{DynListResource, ListEvent, ListRequest};
 use crate::plan;
 use crate::proto::{self, tfplugin6 as pb};
 use crate::provider::{
@@ -40,6 +43,8 @@ pub struct ProviderService<P: Provider> {
     resources: HashMap<&'static str, Typed<dyn DynResource<P::Data>>>,
     data_sources: HashMap<&'static str, Typed<dyn DynDataSource<P::Data>>>,
     ephemerals: HashMap<&'static str, Typed<dyn DynEphemeral<P::Data>>>,
+    actions: HashMap<&'static str, Typed<dyn DynAction<P::Data>>>,
+    lists: HashMap<&'static str, Typed<dyn DynListResource<P::Data>>>,
     functions: HashMap<String, Function>,
     schema_response: pb::get_provider_schema::Response,
     data: RwLock<Option<Arc<P::Data>>>,
@@ -70,6 +75,18 @@ impl<P: Provider> ProviderService<P> {
             let ty = schema.value_type();
             ephemerals.insert(e.type_name(), Typed { imp: e, schema, ty });
         }
+        let mut actions = HashMap::new();
+        for a in provider.actions() {
+            let schema = a.schema();
+            let ty = schema.value_type();
+            actions.insert(a.type_name(), Typed { imp: a, schema, ty });
+        }
+        let mut lists = HashMap::new();
+        for l in provider.list_resources() {
+            let schema = l.schema();
+            let ty = schema.value_type();
+            lists.insert(l.type_name(), Typed { imp: l, schema, ty });
+        }
         let functions: HashMap<String, Function> = provider
             .functions()
             .into_iter()
@@ -93,6 +110,17 @@ impl<P: Provider> ProviderService<P> {
                 .iter()
                 .map(|(k, f)| (k.clone(), function_proto(f)))
                 .collect(),
+            action_schemas: actions
+                .iter()
+                .map(|(k, v)| {
+                    let schema = Some(proto::schema(&v.schema));
+                    (k.to_string(), pb::ActionSchema { schema })
+                })
+                .collect(),
+            list_resource_schemas: lists
+                .iter()
+                .map(|(k, v)| (k.to_string(), proto::schema(&v.schema)))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -104,6 +132,8 @@ impl<P: Provider> ProviderService<P> {
             resources,
             data_sources,
             ephemerals,
+            actions,
+            lists,
             functions,
             schema_response,
             data: RwLock::new(None),
@@ -133,6 +163,18 @@ impl<P: Provider> ProviderService<P> {
         self.ephemerals
             .get(name)
             .ok_or_else(|| unknown_type("ephemeral resource", name))
+    }
+
+    fn action(&self, name: &str) -> Result<&Typed<dyn DynAction<P::Data>>, Diagnostics> {
+        self.actions
+            .get(name)
+            .ok_or_else(|| unknown_type("action", name))
+    }
+
+    fn list(&self, name: &str) -> Result<&Typed<dyn DynListResource<P::Data>>, Diagnostics> {
+        self.lists
+            .get(name)
+            .ok_or_else(|| unknown_type("list resource", name))
     }
 
     /// Decodes a configuration, runs the schema's validators, then the type's own
@@ -199,6 +241,14 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostics {
     Diagnostic::error(
         format!("Unknown {kind} type"),
         format!("This provider has no {kind} type {name:?}."),
+    )
+    .into()
+}
+
+fn no_identity(type_name: &str) -> Diagnostics {
+    Diagnostic::error(
+        "List resource without identity",
+        format!("{type_name} has a list resource but its managed resource has no identity schema; this is a bug in the provider."),
     )
     .into()
 }
@@ -309,6 +359,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .ephemerals
                 .keys()
                 .map(|k| m::EphemeralMetadata {
+                    type_name: k.to_string(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .keys()
+                .map(|k| m::ActionMetadata {
+                    type_name: k.to_string(),
+                })
+                .collect(),
+            list_resources: self
+                .lists
+                .keys()
+                .map(|k| m::ListResourceMetadata {
                     type_name: k.to_string(),
                 })
                 .collect(),
@@ -864,6 +928,230 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }
     }
 
+    async fn validate_action_config(
+        &self,
+        req: Request<pb::validate_action_config::Request>,
+    ) -> Result<Response<pb::validate_action_config::Response>, Status> {
+        let req = req.into_inner();
+        let diagnostics = self
+            .validate_config(
+                self.action(&req.type_name),
+                req.config.as_ref(),
+                |imp, cfg| Box::pin(async move { imp.validate(&cfg).await }),
+            )
+            .await;
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics,
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        req: Request<pb::plan_action::Request>,
+    ) -> Result<Response<pb::plan_action::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let found = self.action(&req.action_type).and_then(|a| {
+            proto::decode(req.config.as_ref(), &a.ty)
+                .map(|v| (a, v))
+                .map_err(codec_diag)
+        });
+        if let Some((a, v)) = merge(found, &mut diags) {
+            validate_value(&a.schema.block, &v, &Default::default(), &mut diags);
+            if !diags.has_errors() {
+                let imp = a.imp.clone();
+                let ctx = self.ctx();
+                let cfg = Config::new(v);
+                let out = guarded(&self.stop_rx, "action plan", async move {
+                    Ok(imp.plan(&ctx, &cfg).await)
+                })
+                .await;
+                if let Some(d) = merge(out, &mut diags) {
+                    diags.extend(d);
+                }
+            }
+        }
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: proto::diagnostics(&diags),
+            deferred: None,
+        }))
+    }
+
+    async fn invoke_action(
+        &self,
+        req: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<BoxStream<pb::invoke_action::Event>>, Status> {
+        use pb::invoke_action::{Event, event};
+        let req = req.into_inner();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Status>>(16);
+        let completed = |diags: &Diagnostics| Event {
+            r#type: Some(event::Type::Completed(event::Completed {
+                diagnostics: proto::diagnostics(diags),
+            })),
+        };
+        let found = self.action(&req.action_type).and_then(|a| {
+            let v = proto::decode(req.config.as_ref(), &a.ty).map_err(codec_diag)?;
+            if v.is_fully_known() {
+                Ok((a.imp.clone(), v))
+            } else {
+                Err(Diagnostic::error(
+                    "Action configuration not known",
+                    "Terraform invoked the action before every configuration value was known.",
+                )
+                .into())
+            }
+        });
+        match found {
+            Err(diags) => {
+                let _ = tx.send(Ok(completed(&diags))).await;
+            }
+            Ok((imp, cfg)) => {
+                let ctx = self.ctx();
+                let stop = self.stop_rx.clone();
+                let name = req.action_type.clone();
+                tokio::spawn(async move {
+                    let (progress, mut messages) = Progress::channel();
+                    let work = guarded(&stop, "action invoke", async move {
+                        Ok(imp.invoke(&ctx, cfg, &progress).await)
+                    });
+                    tokio::pin!(work);
+                    let outcome = loop {
+                        tokio::select! {
+                            Some(message) = messages.recv() => {
+                                let ev = Event {
+                                    r#type: Some(event::Type::Progress(event::Progress { message })),
+                                };
+                                if tx.send(Ok(ev)).await.is_err() {
+                                    tracing::warn!(action = %name, "Terraform stopped reading action progress");
+                                }
+                            }
+                            r = &mut work => break r,
+                        }
+                    };
+                    while let Ok(message) = messages.try_recv() {
+                        let ev = Event {
+                            r#type: Some(event::Type::Progress(event::Progress { message })),
+                        };
+                        let _ = tx.send(Ok(ev)).await;
+                    }
+                    let diags = outcome.unwrap_or_else(|d| d);
+                    let _ = tx.send(Ok(completed(&diags))).await;
+                });
+            }
+        }
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let mut diagnostics = self
+            .validate_config(
+                self.list(&req.type_name),
+                req.config.as_ref(),
+                |imp, cfg| Box::pin(async move { imp.validate(&cfg).await }),
+            )
+            .await;
+        if let Ok(r) = self.resource(&req.type_name)
+            && r.imp.identity_schema().is_none()
+        {
+            diagnostics.extend(proto::diagnostics(&no_identity(&req.type_name)));
+        }
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics,
+        }))
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<BoxStream<pb::list_resource::Event>>, Status> {
+        use pb::list_resource::Event;
+        let req = req.into_inner();
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Result<Event, Status>>(16);
+        let diag_event = |d: &Diagnostics| Event {
+            diagnostic: proto::diagnostics(d),
+            ..Default::default()
+        };
+        let found = self.list(&req.type_name).and_then(|l| {
+            let r = self.resource(&req.type_name)?;
+            let id_ty = r
+                .imp
+                .identity_schema()
+                .map(|s| s.value_type())
+                .ok_or_else(|| no_identity(&req.type_name))?;
+            let v = proto::decode(req.config.as_ref(), &l.ty).map_err(codec_diag)?;
+            if !v.is_fully_known() {
+                return Err(Diagnostic::error(
+                    "List configuration not known",
+                    "Every value of a list block's configuration must be known.",
+                )
+                .into());
+            }
+            Ok((l.imp.clone(), v, r.ty.clone(), id_ty))
+        });
+        match found {
+            Err(d) => {
+                let _ = out_tx.send(Ok(diag_event(&d))).await;
+            }
+            Ok((imp, cfg, resource_ty, id_ty)) => {
+                let ctx = self.ctx();
+                let stop = self.stop_rx.clone();
+                let list_req = ListRequest {
+                    limit: req.limit,
+                    include_resource: req.include_resource_object,
+                };
+                let (tx, mut events) = tokio::sync::mpsc::channel::<ListEvent>(16);
+                let rty = resource_ty.clone();
+                tokio::spawn(async move {
+                    let work = guarded(&stop, "list", async move {
+                        imp.list(&ctx, cfg, list_req, rty, tx).await;
+                        Ok(())
+                    });
+                    let fwd_tx = out_tx.clone();
+                    let forward = async move {
+                        while let Some(ev) = events.recv().await {
+                            let out = match ev {
+                                ListEvent::Diagnostics(d) => diag_event(&d),
+                                ListEvent::Item {
+                                    identity,
+                                    display_name,
+                                    resource,
+                                } => match proto::encode(&identity, &id_ty) {
+                                    Err(e) => diag_event(&codec_diag(e)),
+                                    Ok(dv) => Event {
+                                        identity: Some(pb::ResourceIdentityData {
+                                            identity_data: Some(dv),
+                                        }),
+                                        display_name,
+                                        resource_object: resource
+                                            .filter(|_| list_req.include_resource)
+                                            .and_then(|r| proto::encode(&r, &resource_ty).ok()),
+                                        diagnostic: vec![],
+                                    },
+                                },
+                            };
+                            if fwd_tx.send(Ok(out)).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    let (r, ()) = tokio::join!(work, forward);
+                    if let Err(d) = r {
+                        let _ = out_tx.send(Ok(diag_event(&d))).await;
+                    }
+                });
+            }
+        }
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(out_rx),
+        )))
+    }
+
     async fn stop_provider(
         &self,
         _req: Request<pb::stop_provider::Request>,
@@ -1082,3 +1370,7 @@ mod tests {
         assert!(caps.plan_destroy && caps.get_provider_schema_optional);
     }
 }
+
+#[cfg(test)]
+#[path = "server_action_list_tests.rs"]
+mod action_list_tests;

@@ -79,16 +79,30 @@ mock_provider "aws" {
   }
 }
 
-mock_provider "logexaminer" {
-  mock_data "logexaminer_db_parameter_profile" {
-    defaults = {
-      parameters = [
-        { name = "innodb_buffer_pool_size", value = "{DBInstanceClassMemory*3/4}", apply_method = "pending-reboot" },
-        { name = "innodb_redo_log_capacity", value = "2147483648", apply_method = "immediate" },
-      ]
-      warnings = []
-    }
+# The real logexaminer provider (its ephemeral `logexaminer_password` cannot be mocked: Terraform's mock providers
+# have no ephemeral resources); its data source and resources are overridden, so nothing calls AWS.
+provider "logexaminer" {
+  region                      = "eu-west-1"
+  skip_credentials_validation = true
+}
+
+override_data {
+  target = module.metastore.data.logexaminer_db_parameter_profile.this
+  values = {
+    parameters = [
+      { name = "innodb_buffer_pool_size", value = "{DBInstanceClassMemory*3/4}", apply_method = "pending-reboot" },
+      { name = "innodb_redo_log_capacity", value = "2147483648", apply_method = "immediate" },
+    ]
+    warnings = []
   }
+}
+
+override_resource {
+  target = module.metastore.logexaminer_db_user.this
+}
+
+override_resource {
+  target = module.logs.logexaminer_s3_tier_policy.this
 }
 
 variables {

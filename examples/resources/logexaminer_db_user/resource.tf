@@ -9,9 +9,10 @@ resource "logexaminer_db_user" "hive" {
     host     = aws_db_instance.metastore.address
     port     = aws_db_instance.metastore.port
     database = "metastore"
-    tls      = "verify-full"
-    # The RDS regional CA bundle, downloaded next to the configuration.
-    ca_bundle_pem = file("${path.module}/rds-ca-bundle.pem")
+    # verify-full is the default: the certificate is checked against the Amazon RDS CAs built into the
+    # provider and the host name. For a server with certificates from another CA, pass that CA in
+    # ca_bundle_pem = file("${path.module}/my-ca.pem") (it replaces the built-in RDS CAs).
+    tls = "verify-full"
   }
 
   admin_secret_arn = aws_db_instance.metastore.master_user_secret[0].secret_arn

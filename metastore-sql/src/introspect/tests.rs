@@ -523,3 +523,82 @@ fn queries_bind_parameters_instead_of_splicing_names() {
     );
     assert!(MYSQL_USER_SQL.ends_with("WHERE User = ? AND Host = ?"));
 }
+
+#[test]
+fn mariadb_default_role_lines_are_understood() {
+    let g = parse_show_grants_line("SET DEFAULT ROLE `reader` FOR `u1`@`%`").expect("line");
+    assert_eq!(g.kind, GrantLineKind::DefaultRole("reader".into()));
+    assert_eq!((g.user.as_str(), g.host.as_str()), ("u1", "%"));
+    assert!(!g.revoke && !g.with_grant_option);
+    let g = parse_show_grants_line("SET DEFAULT ROLE `we``ird` FOR `u``1`@`10.%`").expect("quoted");
+    assert_eq!(g.kind, GrantLineKind::DefaultRole("we`ird".into()));
+    assert_eq!((g.user.as_str(), g.host.as_str()), ("u`1", "10.%"));
+    for bad in [
+        "SET DEFAULT ROLE",
+        "SET DEFAULT ROLE `r`",
+        "SET DEFAULT ROLE `r` TO `u`@`%`",
+    ] {
+        assert!(parse_show_grants_line(bad).is_err(), "{bad}");
+    }
+    // Refresh reads a user with a default role without failing; the line is reported, not managed.
+    let server = ServerInfo::default_for(Engine::Mariadb);
+    let grantee = Grantee::new(Engine::Mariadb, "u1", None).expect("g");
+    let actual = mysql_actual(
+        &server,
+        &grantee,
+        &lines(&[
+            "GRANT USAGE ON *.* TO `u1`@`%`",
+            "GRANT `reader` TO `u1`@`%`",
+            "SET DEFAULT ROLE `reader` FOR `u1`@`%`",
+        ]),
+    )
+    .expect("actual");
+    assert!(
+        actual
+            .unmanaged
+            .iter()
+            .any(|n| n.starts_with("default role")),
+        "{:?}",
+        actual.unmanaged
+    );
+    // Another account's line is still refused.
+    assert!(
+        mysql_actual(
+            &server,
+            &grantee,
+            &lines(&["SET DEFAULT ROLE `reader` FOR `u2`@`%`"])
+        )
+        .is_err()
+    );
+}
+
+/// Regression (property tests): the password hash after `IDENTIFIED` followed by a tab, a newline or two
+/// spaces, or glued to the word before, reached the error text; the cut now takes the word anywhere.
+#[test]
+fn redaction_takes_any_whitespace_around_identified() {
+    let hash = "*D821809F681A40A6E379B50D0463EFAE20BDD122";
+    for sep in [
+        " IDENTIFIED\tBY",
+        "\tIDENTIFIED BY",
+        "  identified\nBY",
+        " Identified  BY",
+        "-1IDENTIFIED BY",
+        " IxENTIFIED BY",
+    ] {
+        let line = format!("GRANT SELECT ON `db`.* TO `other`@`%`{sep} PASSWORD '{hash}'");
+        let red = redact_grant_line(&line);
+        assert!(!red.contains(hash), "{red}");
+        assert!(red.ends_with(" ..."), "{red}");
+        let server = ServerInfo::new(Engine::Mariadb, 10, 11);
+        let grantee = Grantee::Mysql {
+            user: "u1".into(),
+            host: "%".into(),
+        };
+        let e = mysql_actual(&server, &grantee, &[line]).expect_err("other account");
+        assert!(!e.to_string().contains(hash), "{e}");
+    }
+    assert_eq!(
+        redact_grant_line("GRANT SELECT ON `db`.* TO `u`@`%`"),
+        "GRANT SELECT ON `db`.* TO `u`@`%`"
+    );
+}

@@ -441,6 +441,7 @@ fn replay_grants_to_clone() {
         "GRANT ALL PRIVILEGES ON `other`.* TO `ro`@`%`",
         "GRANT SELECT ON `hive_db`.`t1` TO `ro`@`%` WITH GRANT OPTION",
         "GRANT `reader` TO `ro`@`%` WITH ADMIN OPTION",
+        "SET DEFAULT ROLE `reader` FOR `ro`@`%`",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -453,6 +454,7 @@ fn replay_grants_to_clone() {
             "GRANT ALL PRIVILEGES ON `other`.* TO `ro_clone`@`%`",
             "GRANT SELECT ON `hive_db`.`t1` TO `ro_clone`@`%` WITH GRANT OPTION",
             "GRANT `reader` TO `ro_clone`@`%` WITH ADMIN OPTION",
+            "SET DEFAULT ROLE `reader` FOR `ro_clone`@`%`",
         ]
     );
     assert!(
@@ -538,5 +540,62 @@ fn valid_until_normalisation() {
             Err(StatementError::ValidUntil(bad.into())),
             "{bad}"
         );
+    }
+}
+
+#[test]
+fn valid_until_never_panics_on_multibyte_input() {
+    // Full-width digits, accents and emoji where the offset, the separators or the digits belong: each is
+    // an error, none a panic (slicing inside a multibyte character).
+    let cases = [
+        "2030-01-01T00:00:00+０１:00",
+        "2030-01-01T00:00:00+０:00",
+        "2030-01-01T00:00:00+é:00",
+        "2030-01-01T00:00:00é",
+        "2030-01-01T00:00:0é",
+        "2030-01-01T00:00:00+01:0é",
+        "2030-01-01T00:00:00+01é00",
+        "2030-01-01T00:00:00😀",
+        "2030-01-01T00:00:00+😀",
+        "２０３０-01-01T00:00:00Z",
+        "2030-01-01T00:00:00Ｚ",
+        "2030-01-01T００:00:00Z",
+        "😀😀😀😀😀😀😀😀",
+        "2030-01-01T00:00:00+01:00\u{0301}",
+    ];
+    for bad in cases {
+        assert_eq!(
+            normalize_valid_until(bad),
+            Err(StatementError::ValidUntil(bad.into())),
+            "{bad}"
+        );
+    }
+    // Every prefix of every case, and random strings over a hostile alphabet: no panic, and every accepted
+    // value normalises to the canonical ASCII form.
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let alphabet: Vec<char> = "0123456789-+:TZz .é０１😀\u{0301}".chars().collect();
+    let mut rng = StdRng::seed_from_u64(0x7a11d);
+    let mut inputs: Vec<String> = Vec::new();
+    for c in cases {
+        for (i, _) in c.char_indices() {
+            inputs.push(c[..i].to_owned());
+        }
+    }
+    for _ in 0..20_000 {
+        let mut s: Vec<char> = "2030-01-01T00:00:00+01:00".chars().collect();
+        for _ in 0..rng.random_range(1..4) {
+            let i = rng.random_range(0..s.len());
+            s[i] = alphabet[rng.random_range(0..alphabet.len())];
+        }
+        inputs.push(s.into_iter().collect());
+    }
+    for input in inputs {
+        if let Ok(Some(v)) = normalize_valid_until(&input) {
+            assert!(
+                v.is_ascii() && v.len() == 20 && v.ends_with('Z'),
+                "{input:?} -> {v}"
+            );
+        }
     }
 }

@@ -2,7 +2,24 @@
 
 mock_provider "aws" {}
 
-mock_provider "logexaminer" {}
+# The real logexaminer provider (its ephemeral `logexaminer_password` cannot be mocked: Terraform's mock providers
+# have no ephemeral resources); its data source and resources are overridden, so nothing calls AWS.
+provider "logexaminer" {
+  region                      = "eu-west-1"
+  skip_credentials_validation = true
+}
+
+override_data {
+  target = data.logexaminer_db_parameter_profile.this
+  values = {
+    parameters = []
+    warnings   = []
+  }
+}
+
+override_resource {
+  target = logexaminer_db_user.this
+}
 
 variables {
   name               = "metastore"
@@ -324,26 +341,6 @@ run "workload_invalid" {
   expect_failures = [var.parameter_workload]
 }
 
-run "override_removed_mysql8_parameter" {
-  command = plan
-
-  variables {
-    parameter_overrides = { query_cache_size = "0" }
-  }
-
-  expect_failures = [var.parameter_overrides]
-}
-
-run "override_bad_name" {
-  command = plan
-
-  variables {
-    parameter_overrides = { "Max Connections" = "100" }
-  }
-
-  expect_failures = [var.parameter_overrides]
-}
-
 run "logs_export_wrong_engine" {
   command = plan
 
@@ -614,4 +611,68 @@ run "user_repeated" {
   }
 
   expect_failures = [var.metastore_users]
+}
+
+run "master_password_mode_is_checked" {
+  command = plan
+
+  variables {
+    master_password = { mode = "random" }
+  }
+
+  expect_failures = [var.master_password]
+}
+
+run "master_password_length_is_checked" {
+  command = plan
+
+  variables {
+    master_password = { length = 64 }
+  }
+
+  expect_failures = [var.master_password]
+}
+
+run "user_key_master_is_reserved" {
+  command = plan
+
+  variables {
+    metastore_users = {
+      master = { username = "hive", grants = [{ privileges = ["SELECT"] }] }
+    }
+  }
+
+  expect_failures = [var.metastore_users]
+}
+
+run "user_rotation_strategy_is_checked" {
+  command = plan
+
+  variables {
+    metastore_users = {
+      hive = { username = "hive", grants = [{ privileges = ["SELECT"] }], rotation = { strategy = "twice" } }
+    }
+  }
+
+  expect_failures = [var.metastore_users]
+}
+
+run "database_tls_mode_is_checked" {
+  command = plan
+
+  variables {
+    database_tls = { mode = "verify-ca" }
+  }
+
+  expect_failures = [var.database_tls]
+}
+
+run "enhanced_monitoring_interval_is_checked" {
+  command = plan
+
+  variables {
+    enhanced_monitoring = { interval = 20 }
+  }
+
+  expect_failures = [var.enhanced_monitoring]
 }

@@ -210,3 +210,44 @@ run "create_false" {
     error_message = "create = false must create nothing."
   }
 }
+
+run "access_logging_and_queue_notifications" {
+  command = plan
+
+  variables {
+    access_logging = { target_bucket = "logexaminer-access-logs" }
+    queue_notifications = {
+      ingest = {
+        queue_arn     = "arn:aws:sqs:eu-west-1:111122223333:logexaminer-ingest"
+        filter_prefix = "raw/"
+        filter_suffix = ".json.gz"
+      }
+    }
+  }
+
+  assert {
+    condition     = aws_s3_bucket_logging.this[0].target_bucket == "logexaminer-access-logs" && aws_s3_bucket_logging.this[0].target_prefix == "logexaminer-raw-logs/"
+    error_message = "Access logs must go to the given bucket under <name>/."
+  }
+
+  assert {
+    condition = (
+      length(aws_s3_bucket_notification.this[0].queue) == 1 &&
+      one(aws_s3_bucket_notification.this[0].queue).id == "ingest" &&
+      one(aws_s3_bucket_notification.this[0].queue).queue_arn == "arn:aws:sqs:eu-west-1:111122223333:logexaminer-ingest" &&
+      jsonencode(one(aws_s3_bucket_notification.this[0].queue).events) == jsonencode(["s3:ObjectCreated:*"]) &&
+      one(aws_s3_bucket_notification.this[0].queue).filter_prefix == "raw/" &&
+      one(aws_s3_bucket_notification.this[0].queue).filter_suffix == ".json.gz"
+    )
+    error_message = "New objects under raw/ ending in .json.gz must be announced to the ingestion queue."
+  }
+}
+
+run "no_access_logging_or_notifications_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_s3_bucket_logging.this) == 0 && length(aws_s3_bucket_notification.this) == 0
+    error_message = "Access logging and notifications are opt-in."
+  }
+}

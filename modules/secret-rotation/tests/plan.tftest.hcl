@@ -45,16 +45,15 @@ variables {
   name                        = "rotation"
   vpc_id                      = "vpc-0123456789abcdef0"
   subnet_ids                  = ["subnet-0a000000000000001", "subnet-0b000000000000002"]
-  database_security_group_ids = ["sg-0aaaaaaaaaaaaaaa1"]
+  database_security_group_ids = { metastore = "sg-0aaaaaaaaaaaaaaa1" }
   database_port               = 3306
   secrets = {
     hive = {
-      secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/hive-AbCdEf"
+      binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/hive-AbCdEf\",\"engine\":\"mysql\",\"host\":\"metastore.abc.eu-west-1.rds.amazonaws.com\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}"
     }
     spark = {
-      secret_arn          = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/spark-GhIjKl"
+      binding             = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/spark-GhIjKl\",\"engine\":\"mysql\",\"host\":\"metastore.abc.eu-west-1.rds.amazonaws.com\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"spark\",\"admin_secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/admin-MnOpQr\"}"
       strategy            = "alternating_users"
-      master_secret_arn   = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/admin-MnOpQr"
       schedule_expression = "rate(7 days)"
       duration            = "3h"
     }
@@ -91,10 +90,22 @@ run "function_from_the_provider_package" {
       aws_lambda_function.this[0].environment[0].variables["NOTIFY_TOPIC_ARN"] == "arn:aws:sns:eu-west-1:111122223333:rotation-notices" &&
       aws_lambda_function.this[0].environment[0].variables["PASSWORD_LENGTH"] == "32" &&
       aws_lambda_function.this[0].environment[0].variables["EXCLUDE_CHARACTERS"] == "/@\"'\\" &&
-      aws_lambda_function.this[0].environment[0].variables["DB_TLS"] == "require" &&
+      aws_lambda_function.this[0].environment[0].variables["DB_TLS"] == "verify-full" &&
+      !contains(keys(aws_lambda_function.this[0].environment[0].variables), "ALLOW_PLAINTEXT") &&
       !contains(keys(aws_lambda_function.this[0].environment[0].variables), "SECRETS_MANAGER_ENDPOINT")
     )
     error_message = "The environment must carry the topic, password policy and TLS mode."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_lambda_function.this[0].environment[0].variables["ROTATION_BINDINGS"]).hive.username == "hive" &&
+      jsondecode(aws_lambda_function.this[0].environment[0].variables["ROTATION_BINDINGS"]).hive.strategy == "single_user" &&
+      jsondecode(aws_lambda_function.this[0].environment[0].variables["ROTATION_BINDINGS"]).spark.strategy == "alternating_users" &&
+      jsondecode(aws_lambda_function.this[0].environment[0].variables["ROTATION_BINDINGS"]).spark.admin_secret_arn == "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/admin-MnOpQr" &&
+      logexaminer_secret_rotation.this["spark"].secret_id == "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/spark-GhIjKl"
+    )
+    error_message = "Every secret's binding and strategy must reach the function's ROTATION_BINDINGS, and the rotation its secret."
   }
 
   assert {
@@ -126,9 +137,10 @@ run "function_from_the_provider_package" {
 
   assert {
     condition = (
-      aws_vpc_security_group_ingress_rule.database_from_function["sg-0aaaaaaaaaaaaaaa1"].from_port == 3306 &&
-      aws_vpc_security_group_ingress_rule.database_from_function["sg-0aaaaaaaaaaaaaaa1"].referenced_security_group_id == aws_security_group.function[0].id &&
-      aws_vpc_security_group_egress_rule.to_database["sg-0aaaaaaaaaaaaaaa1"].referenced_security_group_id == "sg-0aaaaaaaaaaaaaaa1" &&
+      aws_vpc_security_group_ingress_rule.database_from_function["metastore"].from_port == 3306 &&
+      aws_vpc_security_group_ingress_rule.database_from_function["metastore"].security_group_id == "sg-0aaaaaaaaaaaaaaa1" &&
+      aws_vpc_security_group_ingress_rule.database_from_function["metastore"].referenced_security_group_id == aws_security_group.function[0].id &&
+      aws_vpc_security_group_egress_rule.to_database["metastore"].referenced_security_group_id == "sg-0aaaaaaaaaaaaaaa1" &&
       aws_vpc_security_group_egress_rule.https[0].cidr_ipv4 == "0.0.0.0/0"
     )
     error_message = "The database security group must admit the function on the database port; the function may reach HTTPS."
@@ -225,5 +237,22 @@ run "create_false_creates_nothing" {
   assert {
     condition     = length(aws_lambda_function.this) == 0 && length(aws_iam_role.this) == 0 && length(logexaminer_secret_rotation.this) == 0 && output.function_arn == null
     error_message = "create = false must create nothing."
+  }
+}
+
+run "plaintext_only_when_allowed_explicitly" {
+  command = plan
+
+  variables {
+    db_tls             = "disable"
+    db_allow_plaintext = true
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function.this[0].environment[0].variables["DB_TLS"] == "disable" &&
+      aws_lambda_function.this[0].environment[0].variables["ALLOW_PLAINTEXT"] == "true"
+    )
+    error_message = "db_allow_plaintext must reach the function as ALLOW_PLAINTEXT=true."
   }
 }

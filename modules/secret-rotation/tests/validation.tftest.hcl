@@ -10,7 +10,7 @@ variables {
   subnet_ids = ["subnet-0a000000000000001"]
   secrets = {
     hive = {
-      secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/hive-AbCdEf"
+      binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:metastore/hive-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}"
     }
   }
 }
@@ -26,7 +26,7 @@ run "name_bad_chars" {
 run "secret_not_an_arn" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "metastore/hive" } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"metastore/hive\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}" } }
   }
   expect_failures = [var.secrets]
 }
@@ -34,7 +34,7 @@ run "secret_not_an_arn" {
 run "unknown_strategy" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf", strategy = "multi_user" } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}", strategy = "multi_user" } }
   }
   expect_failures = [var.secrets]
 }
@@ -42,7 +42,7 @@ run "unknown_strategy" {
 run "alternating_without_master" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf", strategy = "alternating_users" } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}", strategy = "alternating_users" } }
   }
   expect_failures = [var.secrets]
 }
@@ -50,7 +50,7 @@ run "alternating_without_master" {
 run "both_schedules" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf", automatically_after_days = 30, schedule_expression = "rate(30 days)" } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}", automatically_after_days = 30, schedule_expression = "rate(30 days)" } }
   }
   expect_failures = [var.secrets]
 }
@@ -58,7 +58,7 @@ run "both_schedules" {
 run "days_out_of_range" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf", automatically_after_days = 1001 } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}", automatically_after_days = 1001 } }
   }
   expect_failures = [var.secrets]
 }
@@ -66,7 +66,7 @@ run "days_out_of_range" {
 run "bad_duration" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf", duration = "90m" } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}", duration = "90m" } }
   }
   expect_failures = [var.secrets]
 }
@@ -74,7 +74,7 @@ run "bad_duration" {
 run "bad_schedule" {
   command = plan
   variables {
-    secrets = { hive = { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf", schedule_expression = "every week" } }
+    secrets = { hive = { binding = "{\"secret_arn\":\"arn:aws:secretsmanager:eu-west-1:111122223333:secret:h-AbCdEf\",\"engine\":\"mysql\",\"host\":\"db\",\"port\":3306,\"dbname\":\"metastore\",\"username\":\"hive\",\"admin_secret_arn\":null}", schedule_expression = "every week" } }
   }
   expect_failures = [var.secrets]
 }
@@ -127,6 +127,15 @@ run "tls_mode_unknown" {
   expect_failures = [var.db_tls]
 }
 
+run "ca_bundle_without_verify_full" {
+  command = plan
+  variables {
+    db_tls             = "require"
+    rds_ca_bundle_path = "/opt/ca/bundle.pem"
+  }
+  expect_failures = [var.rds_ca_bundle_path]
+}
+
 run "connect_timeout_zero" {
   command = plan
   variables {
@@ -154,7 +163,7 @@ run "no_subnets" {
 run "bad_database_sg" {
   command = plan
   variables {
-    database_security_group_ids = ["default"]
+    database_security_group_ids = { metastore = "default" }
   }
   expect_failures = [var.database_security_group_ids]
 }

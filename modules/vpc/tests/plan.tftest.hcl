@@ -248,6 +248,27 @@ run "interface_endpoints" {
   }
 }
 
+# Private nodes without a NAT route to these services: Session Manager (tunnels to the database), KMS, EKS and
+# EKS Pod Identity (eks-auth).
+run "interface_endpoints_for_session_manager_and_pod_identity" {
+  command   = apply
+  state_key = "interface_endpoints_ssm"
+
+  variables {
+    interface_endpoints = ["ssm", "ssmmessages", "ec2messages", "eks-auth", "eks", "kms", "sts"]
+  }
+
+  assert {
+    condition = (
+      length(aws_vpc_endpoint.interface) == 7 &&
+      aws_vpc_endpoint.interface["eks-auth"].service_name == "com.amazonaws.eu-west-1.eks-auth" &&
+      aws_vpc_endpoint.interface["ssmmessages"].service_name == "com.amazonaws.eu-west-1.ssmmessages" &&
+      alltrue([for e in aws_vpc_endpoint.interface : e.private_dns_enabled && e.vpc_endpoint_type == "Interface"])
+    )
+    error_message = "The Session Manager, KMS, EKS and Pod Identity endpoints must be private-DNS Interface endpoints."
+  }
+}
+
 run "flow_log_to_cloudwatch" {
   command = plan
 
@@ -334,5 +355,48 @@ run "create_false" {
   assert {
     condition     = output.vpc_id == null && output.private_subnet_ids == []
     error_message = "Outputs must be null or empty when nothing is created."
+  }
+}
+
+run "database_subnets" {
+  command   = apply
+  state_key = "database_subnets"
+
+  variables {
+    database_subnets = ["10.0.192.0/24", "10.0.193.0/24", "10.0.194.0/24"]
+  }
+
+  assert {
+    condition = (
+      length(aws_subnet.database) == 3 &&
+      aws_subnet.database["eu-west-1b"].cidr_block == "10.0.193.0/24" &&
+      aws_subnet.database["eu-west-1b"].availability_zone == "eu-west-1b" &&
+      length(aws_route_table_association.database) == 3
+    )
+    error_message = "One database subnet per zone, each associated with the database route table."
+  }
+
+  assert {
+    condition     = length(aws_route_table.database) == 1 && length([for r in aws_route.private_nat_gateway : r if r.route_table_id == aws_route_table.database[0].id]) == 0
+    error_message = "The database route table must have no NAT route."
+  }
+
+  assert {
+    condition     = length(aws_vpc_endpoint.s3[0].route_table_ids) == 5
+    error_message = "The S3 gateway endpoint must reach the database route table too (3 private, 1 public, 1 database)."
+  }
+
+  assert {
+    condition     = aws_db_subnet_group.database[0].name == "logexaminer" && length(aws_db_subnet_group.database[0].subnet_ids) == 3
+    error_message = "A DB subnet group on the three database subnets expected."
+  }
+}
+
+run "no_database_subnets_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_subnet.database) == 0 && length(aws_route_table.database) == 0 && length(aws_db_subnet_group.database) == 0 && output.database_subnet_group_name == null
+    error_message = "Database subnets are opt-in."
   }
 }

@@ -450,3 +450,23 @@ run "flow_log_kms_alias" {
 
   expect_failures = [var.flow_log]
 }
+
+run "database_subnets_one_per_zone" {
+  command = plan
+
+  variables {
+    database_subnets = ["10.0.192.0/24"]
+  }
+
+  expect_failures = [var.database_subnets]
+}
+
+run "database_subnets_size" {
+  command = plan
+
+  variables {
+    database_subnets = ["10.0.192.0/29", "10.0.193.0/24", "10.0.194.0/24"]
+  }
+
+  expect_failures = [var.database_subnets]
+}

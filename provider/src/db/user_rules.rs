@@ -264,6 +264,8 @@ pub struct ImportSpec {
     pub id: ImportId,
     /// `tls`.
     pub tls: Option<String>,
+    /// `allow_plaintext`.
+    pub allow_plaintext: Option<bool>,
     /// `database` (MySQL/MariaDB: the connection's database).
     pub database: Option<String>,
     /// `admin_username`.
@@ -290,6 +292,7 @@ pub struct ImportSpec {
 /// after an import is empty when they are not the defaults.
 pub const IMPORT_PARAMETERS: &[&str] = &[
     "tls",
+    "allow_plaintext",
     "database",
     "admin_username",
     "admin_secret_arn",
@@ -319,6 +322,7 @@ pub fn parse_import(text: &str) -> Result<ImportSpec, String> {
     let mut spec = ImportSpec {
         id,
         tls: None,
+        allow_plaintext: None,
         database: None,
         admin_username: None,
         admin_secret_arn: None,
@@ -330,8 +334,14 @@ pub fn parse_import(text: &str) -> Result<ImportSpec, String> {
         password_length: None,
         password_generator: None,
     };
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if IMPORT_PARAMETERS.contains(&k) && !seen.insert(k) {
+            return Err(format!(
+                "import parameter {k:?} is given more than once; give each parameter at most once"
+            ));
+        }
         let v = percent_decode_str(v)
             .decode_utf8()
             .map_err(|_| format!("import parameter {k:?} is not UTF-8 after percent-decoding"))?
@@ -345,6 +355,19 @@ pub fn parse_import(text: &str) -> Result<ImportSpec, String> {
                     return Err(format!("tls={v:?} must be require, verify-full or disable"));
                 }
                 spec.tls = Some(v);
+            }
+            "database" if spec.id.engine == metastore_sql::Engine::Postgres => {
+                return Err(format!(
+                    "import parameter \"database\" is for MySQL/MariaDB; a PostgreSQL import ID names its database in the path (postgres://HOST:PORT/DATABASE/ROLE), here {:?}",
+                    spec.id.database.as_deref().unwrap_or_default()
+                ));
+            }
+            "allow_plaintext" => {
+                spec.allow_plaintext = Some(match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(format!("allow_plaintext={v:?} must be true or false")),
+                });
             }
             "database" => spec.database = Some(v),
             "admin_username" => spec.admin_username = Some(v),
@@ -432,8 +455,14 @@ pub fn unique_secret_name(prefix: &str, unix_seconds: u64, random: u32) -> Strin
     format!("{prefix}{unix_seconds}_{random:08x}")
 }
 
+/// Tags `logexaminer_secret_rotation` keeps on the secret (strategy, notification topic): that resource owns
+/// them, so the user's `tags` neither adopt nor remove them (else enabling rotation would show as drift here
+/// and the next apply of the user would untag the secret, leaving the function with no strategy to check).
+pub const ROTATION_TAG_PREFIX: &str = "logexaminer:rotation-";
+
 /// The resource's own tags from what the secret carries: default tags the configuration did not set
-/// itself are removed; `None` when nothing remains and the prior state had none.
+/// itself, [`OWNER_TAG`] and the rotation's tags ([`ROTATION_TAG_PREFIX`]) are removed; `None` when nothing
+/// remains and the prior state had none.
 pub fn own_tags(
     described: &BTreeMap<String, String>,
     defaults: &BTreeMap<String, String>,
@@ -441,6 +470,7 @@ pub fn own_tags(
 ) -> Option<BTreeMap<String, String>> {
     let own: BTreeMap<String, String> = described
         .iter()
+        .filter(|(k, _)| k.as_str() != OWNER_TAG && !k.starts_with(ROTATION_TAG_PREFIX))
         .filter(|(k, v)| prior.is_some_and(|p| p.contains_key(*k)) || defaults.get(*k) != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
@@ -468,9 +498,73 @@ pub fn keep_valid_until(prior: Option<&str>, actual: Option<&str>) -> Option<Str
     }
 }
 
+/// The databases refresh tries, in order, when it logs in as the user itself (`None`: no default database).
+///
+/// A refusal to open a database is not a dead password, so the login must not depend on the user being
+/// granted `endpoint.database`:
+///
+/// * MySQL/MariaDB: no default database at all (grants are read from the server's catalog, which needs none),
+///   so error 1044 "access denied to database" cannot happen and 1045 always means the password.
+/// * PostgreSQL: every login opens a database. `endpoint.database` (default `postgres`) first; when the
+///   server refuses it with SQLSTATE 42501 (no CONNECT), the databases the grants give CONNECT on, then the
+///   maintenance database `postgres` (never a template).
+pub fn self_login_databases(
+    engine: Engine,
+    endpoint_database: Option<&str>,
+    blocks: &[GrantBlock],
+) -> Vec<Option<String>> {
+    if engine.is_mysql_family() {
+        return vec![None];
+    }
+    let server = validation_server(engine);
+    let mut out: Vec<Option<String>> =
+        vec![Some(endpoint_database.unwrap_or("postgres").to_owned())];
+    let connect = blocks
+        .iter()
+        .filter(|b| !state_only(b))
+        .filter_map(|b| block_to_grant(&server, b).ok())
+        .filter(|g| {
+            g.kind == ObjectKind::Database
+                && g.privileges.contains(&metastore_sql::Privilege::Connect)
+        })
+        .map(|g| Some(g.database));
+    for db in connect.chain([Some("postgres".to_owned())]) {
+        if !out.contains(&db) {
+            out.push(db);
+        }
+    }
+    out
+}
+
 /// The connect timeout in state, as a duration.
 pub fn timeout(seconds: Option<i64>) -> Duration {
     Duration::from_secs(seconds.filter(|s| *s > 0).unwrap_or(10) as u64)
+}
+
+/// The tag `logexaminer_db_user` writes on each secret it creates: the resource it belongs to (a hash of its
+/// import ID, which names engine, server, user and host). A create interrupted by a crash finds its own
+/// secret by it on the next apply. Never part of `tags` in state.
+pub const OWNER_TAG: &str = "logexaminer:db-user";
+
+/// The [`OWNER_TAG`] value for the resource with this import ID.
+pub fn owner_tag_value(import_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(import_id.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Default of `endpoint.lock_timeout`, seconds.
+pub const DEFAULT_LOCK_TIMEOUT_SECONDS: i64 = 60;
+/// Largest `endpoint.lock_timeout`, seconds.
+pub const MAX_LOCK_TIMEOUT_SECONDS: i64 = 3600;
+
+/// `endpoint.lock_timeout` as a duration (unset: the default; out of range: clamped, validation refuses it).
+pub fn lock_timeout(seconds: Option<i64>) -> Duration {
+    let s = seconds
+        .unwrap_or(DEFAULT_LOCK_TIMEOUT_SECONDS)
+        .clamp(1, MAX_LOCK_TIMEOUT_SECONDS);
+    Duration::from_secs(s.unsigned_abs())
 }
 
 /// The statements of a diff, as shown in a `pending` block.
@@ -688,6 +782,36 @@ mod tests {
     }
 
     #[test]
+    fn self_login_never_needs_the_endpoint_database() {
+        let grants = vec![
+            block("other", None, None, None, &["CONNECT"]),
+            block("third", None, None, None, &["ALL"]),
+            block("m", Some("hive"), None, None, &["SELECT"]),
+            block("temp_only", None, None, None, &["TEMPORARY"]),
+        ];
+        for engine in [Engine::Mysql, Engine::Mariadb] {
+            assert_eq!(
+                self_login_databases(engine, Some("metastore"), &grants),
+                vec![None]
+            );
+        }
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            self_login_databases(Engine::Postgres, Some("metastore"), &grants),
+            vec![
+                some("metastore"),
+                some("other"),
+                some("third"),
+                some("postgres")
+            ]
+        );
+        assert_eq!(
+            self_login_databases(Engine::Postgres, None, &[]),
+            vec![some("postgres")]
+        );
+    }
+
+    #[test]
     fn secret_names() {
         assert!(check_secret_name("logexaminer/db-user/hive", false).is_ok());
         assert!(check_secret_name("bad name", false).is_err());
@@ -713,6 +837,26 @@ mod tests {
             Some(2)
         );
         assert_eq!(own_tags(&defaults, &defaults, None), None);
+        // Tags of logexaminer_secret_rotation are not the user's.
+        let rotated: BTreeMap<String, String> = [
+            ("team", "data"),
+            ("logexaminer:rotation-strategy", "alternating_users"),
+            (
+                "logexaminer:rotation-notification-topic",
+                "arn:aws:sns:us-east-1:1:t",
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+        let own = own_tags(&rotated, &BTreeMap::new(), None).expect("own");
+        assert_eq!(own.keys().collect::<Vec<_>>(), vec!["team"]);
+        for tag in [
+            crate::secretsmanager::secret_rotation::STRATEGY_TAG,
+            crate::secretsmanager::secret_rotation::TOPIC_TAG,
+        ] {
+            assert!(tag.starts_with(ROTATION_TAG_PREFIX), "{tag}");
+        }
 
         assert_eq!(
             keep_valid_until(

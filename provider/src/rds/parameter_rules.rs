@@ -679,8 +679,17 @@ fn parse_engine_version(family: Family, raw: &str) -> Result<EngineVersion, Stri
 /// opens at most two pools of `datanucleus.connectionPool.maxPoolSize` (default 10)
 /// connections, so 1000 leaves room for dozens of metastores plus tooling.
 const HIVE_MYSQL_MAX_CONNECTIONS_CAP: u32 = 1000;
-/// RDS's default divisor for MySQL `max_connections`.
+/// RDS's default divisor for MySQL `max_connections`: the default value is
+/// `{DBInstanceClassMemory/12582880}`, i.e. about 12 MiB of instance memory per connection
+/// (Amazon RDS User Guide, "Maximum number of database connections", MySQL row of the
+/// default-value table:
+/// <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections>).
 const MYSQL_CONNECTION_DIVISOR: u64 = 12_582_880;
+/// RDS's default divisor for PostgreSQL `max_connections`:
+/// `LEAST({DBInstanceClassMemory/9531392},5000)` (same RDS User Guide page).
+const POSTGRES_CONNECTION_DIVISOR: u64 = 9_531_392;
+/// Longest `long_query_time` MySQL accepts, in seconds (one year).
+const MYSQL_LONG_QUERY_TIME_MAX: u64 = 31_536_000;
 /// Largest redo log the profile asks for (MySQL's `innodb_dedicated_server` cap).
 const REDO_CAP_BYTES: u64 = 16 << 30;
 /// Instances up to this much memory get a half-memory buffer pool.
@@ -859,6 +868,8 @@ enum Kind {
     Count { min: i128, max: i128 },
     /// Milliseconds.
     Millis { min: i128, max: i128 },
+    /// Seconds with an optional fraction (microsecond resolution), e.g. MySQL `long_query_time`.
+    Seconds { max: u64 },
     /// `0` or `1` (`ON`/`OFF`/`TRUE`/`FALSE` are normalised).
     Bool,
     /// One of the listed words (matched case-insensitively, output as listed).
@@ -997,6 +1008,22 @@ static SPECS: &[Spec] = &[
     ),
     spec(
         "require_secure_transport",
+        Engine::Mysql,
+        Kind::Bool,
+        ApplyMethod::Immediate,
+    ),
+    // Dynamic in MySQL 8.0 and 8.4 (MySQL reference manual, server system variables:
+    // "Dynamic: Yes"), so RDS applies them immediately.
+    spec(
+        "long_query_time",
+        Engine::Mysql,
+        Kind::Seconds {
+            max: MYSQL_LONG_QUERY_TIME_MAX,
+        },
+        ApplyMethod::Immediate,
+    ),
+    spec(
+        "slow_query_log",
         Engine::Mysql,
         Kind::Bool,
         ApplyMethod::Immediate,
@@ -1794,6 +1821,7 @@ fn check_value(ctx: &Ctx, spec: &Spec, raw: &str) -> Result<Checked, Issue> {
         }
         Kind::Count { min, max } => check_count(ctx, name, raw, min, max, &mut warnings)?,
         Kind::Millis { min, max } => check_millis(name, raw, min, max)?,
+        Kind::Seconds { max } => check_seconds(name, raw, max)?,
         Kind::Bool => check_bool(name, raw)?,
         Kind::Enum(values) => check_enum(name, raw, values)?,
         Kind::Charset => check_identifier(name, raw, "character set")?,
@@ -1801,6 +1829,9 @@ fn check_value(ctx: &Ctx, spec: &Spec, raw: &str) -> Result<Checked, Issue> {
     };
     version_gates(ctx, name)?;
     workload_warnings(ctx, name, &value, &mut warnings);
+    if let Some(w) = connection_memory_warning(ctx, name, &value) {
+        warnings.push(w);
+    }
     Ok(Checked { value, warnings })
 }
 
@@ -2388,6 +2419,80 @@ fn check_count(
             ),
         )),
     }
+}
+
+/// A decimal number of seconds from 0 to `max`, at most six decimals (MySQL keeps microseconds).
+fn check_seconds(name: &str, raw: &str, max: u64) -> Result<String, Issue> {
+    let bad = || {
+        (
+            format!("{name} takes seconds"),
+            format!(
+                "\"{raw}\" is not a number of seconds; give a value from 0 to {max}, with at most \
+                 six decimals (e.g. 2 or 0.5)"
+            ),
+        )
+    };
+    let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
+    let digits = |d: &str| d.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 6 || raw.ends_with('.') {
+        return Err(bad());
+    }
+    let secs: u64 = whole.parse().map_err(|_| bad())?;
+    let over = secs > max || (secs == max && frac.chars().any(|c| c != '0'));
+    if over {
+        return Err((
+            format!("{name} is out of range"),
+            format!("{name} must be between 0 and {max} seconds; \"{raw}\" is not"),
+        ));
+    }
+    Ok(raw.to_string())
+}
+
+/// How many connections the instance class holds at the engine's per-connection memory, as
+/// RDS's own default for `max_connections` counts them (see [`MYSQL_CONNECTION_DIVISOR`] and
+/// [`POSTGRES_CONNECTION_DIVISOR`]). The nominal class memory is used; the
+/// `DBInstanceClassMemory` RDS substitutes is somewhat smaller, so this errs on the generous side.
+fn connections_held(engine: Engine, class: &InstanceClass) -> u64 {
+    let divisor = match engine {
+        Engine::Mysql => MYSQL_CONNECTION_DIVISOR,
+        Engine::Postgres => POSTGRES_CONNECTION_DIVISOR,
+    };
+    class.memory_bytes() / divisor
+}
+
+/// Warning for a whole-number `max_connections` larger than the instance class can hold.
+fn connection_memory_warning(ctx: &Ctx, name: &str, value: &str) -> Option<(String, String)> {
+    if name != "max_connections" {
+        return None;
+    }
+    let class = ctx.class?;
+    let n: u64 = value.parse().ok()?;
+    let held = connections_held(ctx.engine(), class);
+    if n <= held {
+        return None;
+    }
+    let formula = match ctx.engine() {
+        Engine::Mysql => format!("{{DBInstanceClassMemory/{MYSQL_CONNECTION_DIVISOR}}}"),
+        Engine::Postgres => {
+            format!("LEAST({{DBInstanceClassMemory/{POSTGRES_CONNECTION_DIVISOR}}},5000)")
+        }
+    };
+    Some((
+        format!("max_connections {n} is more than {} can hold", class.name),
+        format!(
+            "RDS sizes {} connections at the memory its default {formula} assumes for each; \
+             {} has {} GiB, enough for about {held} connections. With {n} open at once the \
+             instance risks running out of memory: use a larger instance class, or a formula \
+             such as LEAST({{DBInstanceClassMemory/{}}},{n}) that follows the class.",
+            ctx.engine().display_name(),
+            class.name,
+            class.memory_gib,
+            match ctx.engine() {
+                Engine::Mysql => MYSQL_CONNECTION_DIVISOR,
+                Engine::Postgres => POSTGRES_CONNECTION_DIVISOR,
+            },
+        ),
+    ))
 }
 
 fn check_millis(name: &str, raw: &str, min: i128, max: i128) -> Result<String, Issue> {
@@ -5318,5 +5423,144 @@ mod tests {
             i.overrides.get("max_connections").map(String::as_str),
             Some("500")
         );
+    }
+    #[test]
+    fn slow_query_log_and_long_query_time_apply_immediately() {
+        for family in ["mysql8.0", "mysql8.4"] {
+            let p = ok(&input(
+                family,
+                "db.r6g.large",
+                &[("slow_query_log", "ON"), ("long_query_time", "0.5")],
+            ));
+            let slow = value(&p, "slow_query_log").expect("slow_query_log");
+            assert_eq!(slow.value, "1", "{family}");
+            assert_eq!(slow.apply_method, ApplyMethod::Immediate, "{family}");
+            let long = value(&p, "long_query_time").expect("long_query_time");
+            assert_eq!(long.value, "0.5", "{family}");
+            assert_eq!(long.apply_method, ApplyMethod::Immediate, "{family}");
+            assert!(
+                !p.warnings
+                    .iter()
+                    .any(|w| w.contains("not in the rule table")),
+                "{family}: {:?}",
+                p.warnings
+            );
+        }
+        let p = ok(&input(
+            "mysql8.0",
+            "db.r6g.large",
+            &[("long_query_time", "10")],
+        ));
+        assert_eq!(
+            value(&p, "long_query_time").map(|x| x.value.as_str()),
+            Some("10")
+        );
+        let p = ok(&input(
+            "mysql8.0",
+            "db.r6g.large",
+            &[("long_query_time", "31536000")],
+        ));
+        assert!(value(&p, "long_query_time").is_some());
+
+        let cases: &[(&str, &str, &str)] = &[
+            ("slow_query_log", "yes", "takes 0 or 1"),
+            ("long_query_time", "-1", "takes seconds"),
+            ("long_query_time", "2s", "takes seconds"),
+            ("long_query_time", "0.1234567", "takes seconds"),
+            ("long_query_time", "1.", "takes seconds"),
+            ("long_query_time", "31536000.5", "out of range"),
+            ("long_query_time", "31536001", "out of range"),
+        ];
+        for (name, val, expect) in cases {
+            let f = errs(&input("mysql8.0", "db.r6g.large", &[(name, val)]));
+            let e = f.iter().find(|x| x.is_error()).expect("error");
+            assert_eq!(e.path, override_path(name), "{name}={val}");
+            assert!(e.summary.contains(expect), "{name}={val}: {}", e.summary);
+        }
+    }
+
+    #[test]
+    fn max_connections_is_checked_against_the_class_memory() {
+        // db.r6g.large: 16 GiB / 12582880 = 1365 connections at RDS's MySQL sizing.
+        assert_eq!(
+            connections_held(
+                Engine::Mysql,
+                instance_classes::lookup("db.r6g.large").expect("class")
+            ),
+            1365
+        );
+        let p = ok(&input(
+            "mysql8.0",
+            "db.r6g.large",
+            &[("max_connections", "1000")],
+        ));
+        let x = value(&p, "max_connections").expect("max_connections");
+        assert_eq!(
+            (x.value.as_str(), x.apply_method),
+            ("1000", ApplyMethod::Immediate)
+        );
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("can hold")),
+            "{:?}",
+            p.warnings
+        );
+
+        // db.t3.medium: 4 GiB holds about 341.
+        let p = ok(&input(
+            "mysql8.0",
+            "db.t3.medium",
+            &[("max_connections", "1000")],
+        ));
+        assert_eq!(
+            value(&p, "max_connections").map(|x| x.value.as_str()),
+            Some("1000")
+        );
+        let w = p
+            .diagnostics
+            .iter()
+            .find(|d| d.summary.contains("can hold"))
+            .expect("a memory warning");
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(w.path, override_path("max_connections"));
+        assert_eq!(
+            w.summary,
+            "max_connections 1000 is more than db.t3.medium can hold"
+        );
+        assert!(w.detail.contains("about 341 connections"), "{}", w.detail);
+        assert!(
+            w.detail.contains("{DBInstanceClassMemory/12582880}"),
+            "{}",
+            w.detail
+        );
+
+        // A formula follows the class: no warning.
+        let p = ok(&input(
+            "mysql8.0",
+            "db.t3.medium",
+            &[(
+                "max_connections",
+                "LEAST({DBInstanceClassMemory/12582880},1000)",
+            )],
+        ));
+        assert!(!p.warnings.iter().any(|w| w.contains("can hold")));
+
+        // PostgreSQL counts about 9 MiB a connection: 4 GiB holds about 450.
+        let p = ok(&input(
+            "postgres16",
+            "db.t3.medium",
+            &[("max_connections", "1000")],
+        ));
+        let w = p
+            .diagnostics
+            .iter()
+            .find(|d| d.summary.contains("can hold"))
+            .expect("a memory warning");
+        assert!(w.detail.contains("about 450 connections"), "{}", w.detail);
+        let p = ok(&input(
+            "postgres16",
+            "db.t3.medium",
+            &[("max_connections", "400")],
+        ));
+        assert!(!p.warnings.iter().any(|w| w.contains("can hold")));
     }
 }

@@ -239,24 +239,24 @@ fn not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
 }
 
 /// What `DescribeSecret` says about rotation.
-struct Described {
-    arn: String,
-    enabled: bool,
-    function: Option<String>,
-    days: Option<i64>,
-    schedule: Option<String>,
-    duration: Option<String>,
-    last_rotated: Option<String>,
-    next_rotation: Option<String>,
-    versions: BTreeMap<String, Vec<String>>,
-    tags: BTreeMap<String, String>,
+pub(crate) struct Described {
+    pub(crate) arn: String,
+    pub(crate) enabled: bool,
+    pub(crate) function: Option<String>,
+    pub(crate) days: Option<i64>,
+    pub(crate) schedule: Option<String>,
+    pub(crate) duration: Option<String>,
+    pub(crate) last_rotated: Option<String>,
+    pub(crate) next_rotation: Option<String>,
+    pub(crate) versions: BTreeMap<String, Vec<String>>,
+    pub(crate) tags: BTreeMap<String, String>,
 }
 
 fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }
 
-async fn describe(
+pub(crate) async fn describe(
     sm: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<Option<Described>, String> {
@@ -685,7 +685,7 @@ impl Resource<ProviderData> for SecretRotation {
                 .attr(Attribute::string("strategy").optional_computed().default("single_user").describe("`single_user` (the user changes its own password) or `alternating_users` (the admin from the secret's `masterarn` alternates between the user and `<user>_clone`). Written to the secret's `logexaminer:rotation-strategy` tag, which the function reads.").validate(one_of(&["single_user", "alternating_users"])))
                 .attr(Attribute::string("notification_topic_arn").describe("SNS topic for the function's success, failure and rollback notices about this secret (overrides the function's `NOTIFY_TOPIC_ARN`); written to the secret's `logexaminer:rotation-notification-topic` tag.").validate(validator("Invalid topic ARN", "An SNS topic ARN.", check_topic_arn)))
                 .attr(Attribute::bool("rotate_immediately").optional_computed().default(false).describe("Rotate as soon as rotation is turned on or its schedule changes. Default `false`: Secrets Manager only runs the function's testSecret step, and the first rotation happens on schedule."))
-                .attr(Attribute::string("rollback_trigger").describe("Any value; changing it (after creation) invokes the function with `{\"Action\":\"rollback\"}`: AWSCURRENT moves back to AWSPREVIOUS and the database password is set to match. A failing rollback keeps the old value in state, so the next apply retries."))
+                .attr(Attribute::string("rollback_trigger").deprecated().describe("Deprecated: use the `logexaminer_rollback_secret` action (`terraform apply -invoke=action.logexaminer_rollback_secret.NAME`), which shows progress and refuses unsafe rollbacks. Any value; changing it (after creation) invokes the function with `{\"Action\":\"rollback\"}`: AWSCURRENT moves back to AWSPREVIOUS and the database password is set to match. A failing rollback keeps the old value in state, so the next apply retries."))
                 .attr(Attribute::string("last_rotated_date").computed().describe("When the secret was last rotated (RFC 3339), if ever."))
                 .attr(Attribute::string("next_rotation_date").computed().describe("When Secrets Manager will next rotate the secret (RFC 3339)."))
                 .attr(Attribute::string("last_rotation_status").computed().describe("`succeeded` (rotated at least once, nothing pending), `pending` (a rotation is running, or failed and left AWSPENDING) or `never_rotated`."))
@@ -696,6 +696,18 @@ impl Resource<ProviderData> for SecretRotation {
 
     async fn validate(&self, config: &Config) -> Diagnostics {
         let mut diags = Diagnostics::new();
+        if !config
+            .get(&AttrPath::attribute("rollback_trigger"))
+            .is_null()
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "rollback_trigger is deprecated",
+                    "Roll back with the logexaminer_rollback_secret action instead: declare `action \"logexaminer_rollback_secret\" \"NAME\" { config { secret_id = ... } }` and run `terraform apply -invoke=action.logexaminer_rollback_secret.NAME`. It shows progress, refuses when there is nothing to roll back to or a rotation is in progress, and leaves no attribute to keep in step. rollback_trigger keeps working until the next major version.",
+                )
+                .at(AttrPath::attribute("rollback_trigger")),
+            );
+        }
         let days = config.get(&AttrPath::attribute("automatically_after_days"));
         let schedule = config.get(&AttrPath::attribute("schedule_expression"));
         if days.is_unknown() || schedule.is_unknown() {
@@ -991,6 +1003,34 @@ mod tests {
             "rollback of secret arn:s failed: cannot reach the database"
         );
         assert_eq!(function_error_message("Task timed out"), "Task timed out");
+    }
+
+    #[test]
+    fn state_written_by_0_1_0_still_reads() {
+        // terraform.tfstate attributes of a logexaminer_secret_rotation written by provider 0.1.0 (before
+        // rollback_trigger was deprecated): the schema version is unchanged, so Terraform passes it as is.
+        let json = serde_json::json!({
+            "automatically_after_days": null,
+            "duration": "3h",
+            "id": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:metastore/hive-AbCdEf",
+            "last_rotated_date": null,
+            "last_rotation_status": "never_rotated",
+            "next_rotation_date": null,
+            "notification_topic_arn": null,
+            "rollback_trigger": "2026-11-30",
+            "rotate_immediately": false,
+            "rotation_function_arn": "arn:aws:lambda:eu-west-1:123456789012:function:rot",
+            "schedule_expression": "rate(30 days)",
+            "secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:metastore/hive-AbCdEf",
+            "secret_id": "metastore/hive",
+            "strategy": "single_user"
+        });
+        let ty = SecretRotation.schema().value_type();
+        let v = tfplugin::model::json_to_value(&json, &ty)
+            .expect("old state decodes with today's schema");
+        let st: State = tfplugin::model::from_value(&v).expect("model");
+        assert_eq!(st.rollback_trigger.as_deref(), Some("2026-11-30"));
+        assert_eq!(st.schedule_expression.as_deref(), Some("rate(30 days)"));
     }
 
     #[test]

@@ -12,13 +12,27 @@
 //! succeeds; import yields a state with `id` (and the attributes the ID is made of).
 //! Data sources return their configuration with computed attributes invented
 //! (`aws_iam_policy_document` renders its JSON).
+//!
+//! Refusals: plan and apply check the [`constraints`] table, the AWS API rules that
+//! matter to our modules, and fail with AWS's error code and message the way hashicorp/aws
+//! reports them. Rules across resources read the [`world`] of what the stand-in has
+//! created (in memory, and in the file `AWS_STANDIN_WORLD` names, if set).
+//!
+//! Test servers (off unless a test sets them, see [`external`]): `AWS_STANDIN_RDS_SERVER`
+//! makes every `aws_db_instance` report a test database's address and creates the master user
+//! there, as RDS does; `AWS_STANDIN_FORWARD_ENDPOINT` creates the Secrets Manager secrets and
+//! versions, IAM roles, Lambda functions and permissions and SNS topics in moto too, where our
+//! provider reads them (tests/modules/tests/stack_apply.rs).
 
+mod constraints;
+mod external;
 mod fakes;
 mod policy;
 mod rules;
 mod schema_json;
+mod world;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use fakes::{Env, Faker, Filler};
@@ -30,6 +44,7 @@ struct Standin {
     resources: Vec<(String, Schema)>,
     data_sources: Vec<(String, Schema)>,
     faker: Arc<Faker>,
+    world: Arc<Mutex<world::World>>,
 }
 
 /// What configure gives every operation: the environment fakes are built from.
@@ -47,13 +62,149 @@ struct StandinResource {
     name: &'static str,
     schema: Schema,
     faker: Arc<Faker>,
+    world: Arc<Mutex<world::World>>,
 }
 
 impl StandinResource {
-    fn fill(&self, ctx: &Ctx<Data>, planned: &mut Value) {
-        let env = env_of(ctx);
-        Filler::new(&self.faker, &env, self.name, &self.schema.block).fill(planned);
+    /// Runs `f` on the world, then saves it to `AWS_STANDIN_WORLD` (if set).
+    fn with_world<T>(&self, f: impl FnOnce(&mut world::World) -> T) -> Result<T, Diagnostics> {
+        let mut w = self
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let out = f(&mut w);
+        if let Some(path) = world::file() {
+            world::save(&w, &path).map_err(|e| {
+                Diagnostics::from(tfplugin::Diagnostic::error(
+                    "aws stand-in: saving its world",
+                    e,
+                ))
+            })?;
+        }
+        Ok(out)
     }
+
+    /// Apply: the constraints (with the world), then the invented values, then the world,
+    /// all under one lock so that concurrent applies count each other (quotas).
+    fn apply(
+        &self,
+        ctx: &Ctx<Data>,
+        config: &Value,
+        mut planned: Value,
+        creating: bool,
+    ) -> RawApply {
+        let env = env_of(ctx);
+        let done = self.with_world(|w| {
+            let mut diags =
+                constraints::evaluate(self.name, &planned, config, w, constraints::Phase::Apply);
+            if !diags.has_errors() {
+                if let Err(e) = external_apply(self.name, &env, config, &mut planned, creating) {
+                    diags.push(tfplugin::Diagnostic::error(
+                        format!("aws stand-in: {} on the test servers", self.name),
+                        e,
+                    ));
+                    return diags;
+                }
+                Filler::new(&self.faker, &env, self.name, &self.schema.block).fill(&mut planned);
+                if creating {
+                    let forwarded = external::forward_endpoint().and_then(|hp| match hp {
+                        Some(hp) => {
+                            external::create_after_fill(&hp, &env.region, self.name, &mut planned)
+                        }
+                        None => Ok(()),
+                    });
+                    if let Err(e) = forwarded {
+                        diags.push(tfplugin::Diagnostic::error(
+                            format!("aws stand-in: {} on the test servers", self.name),
+                            e,
+                        ));
+                        return diags;
+                    }
+                }
+                w.record(self.name, &planned);
+            }
+            diags
+        });
+        match done {
+            Ok(diags) if diags.has_errors() => RawApply {
+                state: Value::Null,
+                diags,
+            },
+            Ok(diags) => RawApply {
+                state: planned,
+                diags,
+            },
+            Err(e) => RawApply {
+                state: Value::Null,
+                diags: e,
+            },
+        }
+    }
+}
+
+/// What the test servers of [`external`] get on apply (before the fakes fill the rest).
+fn external_apply(
+    name: &str,
+    env: &Env,
+    config: &Value,
+    planned: &mut Value,
+    creating: bool,
+) -> Result<(), String> {
+    match name {
+        "aws_db_instance" => {
+            if let Some(server) = external::rds_server()? {
+                if planned.attr("address").is_unknown() {
+                    planned.set(
+                        &tfplugin::AttrPath::attribute("address"),
+                        Value::String(server.host.clone()),
+                    );
+                }
+                if planned.attr("port").is_unknown() {
+                    planned.set(
+                        &tfplugin::AttrPath::attribute("port"),
+                        Value::Number(tfplugin::Number::from(i64::from(server.port))),
+                    );
+                }
+                if creating {
+                    server.create_master(planned, config)?;
+                }
+            }
+        }
+        "aws_secretsmanager_secret" if creating => {
+            if let Some(hp) = external::forward_endpoint()? {
+                external::create_secret(&hp, &env.region, planned)?;
+            }
+        }
+        "aws_secretsmanager_secret_version" if creating => {
+            if let Some(hp) = external::forward_endpoint()? {
+                external::put_secret_value(&hp, &env.region, planned, config)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// What the test servers of [`external`] lose on delete.
+fn external_delete(name: &str, env: &Env, prior: &Value) -> Result<(), String> {
+    match name {
+        "aws_db_instance" => {
+            if let Some(server) = external::rds_server()? {
+                server.drop_master(prior)?;
+            }
+        }
+        "aws_secretsmanager_secret" => {
+            if let Some(hp) = external::forward_endpoint()? {
+                external::delete_secret(&hp, &env.region, prior)?;
+            }
+        }
+        _ => {
+            if let Some(hp) = external::forward_endpoint()? {
+                external::delete_forwarded(&hp, &env.region, name, prior)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -73,40 +224,48 @@ impl DynResource<Data> for StandinResource {
     async fn validate(&self, _config: &Config) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn modify_plan(&self, _ctx: &Ctx<Data>, _plan: &mut Plan) -> Diagnostics {
-        Diagnostics::new()
+    async fn modify_plan(&self, _ctx: &Ctx<Data>, plan: &mut Plan) -> Diagnostics {
+        constraints::evaluate(
+            self.name,
+            &plan.planned,
+            plan.config.value(),
+            &world::World::default(),
+            constraints::Phase::Plan,
+        )
     }
     async fn create(
         &self,
         ctx: &Ctx<Data>,
-        _config: Value,
-        mut planned: Value,
+        config: Value,
+        planned: Value,
         _p: Vec<u8>,
     ) -> RawApply {
-        self.fill(ctx, &mut planned);
-        RawApply {
-            state: planned,
-            diags: Diagnostics::new(),
-        }
+        self.apply(ctx, &config, planned, true)
     }
     async fn update(
         &self,
         ctx: &Ctx<Data>,
         _prior: Value,
-        _config: Value,
-        mut planned: Value,
+        config: Value,
+        planned: Value,
         _p: Vec<u8>,
     ) -> RawApply {
-        self.fill(ctx, &mut planned);
-        RawApply {
-            state: planned,
-            diags: Diagnostics::new(),
+        self.apply(ctx, &config, planned, false)
+    }
+    async fn delete(&self, ctx: &Ctx<Data>, prior: Value) -> Diagnostics {
+        if let Err(e) = external_delete(self.name, &env_of(ctx), &prior) {
+            return Diagnostics::from(tfplugin::Diagnostic::error(
+                format!("aws stand-in: deleting {} on the test servers", self.name),
+                e,
+            ));
+        }
+        match self.with_world(|w| w.forget(self.name, &prior)) {
+            Ok(()) => Diagnostics::new(),
+            Err(e) => e,
         }
     }
-    async fn delete(&self, _ctx: &Ctx<Data>, _prior: Value) -> Diagnostics {
-        Diagnostics::new()
-    }
     async fn read(&self, _ctx: &Ctx<Data>, state: Value) -> DiagResult<Value> {
+        self.with_world(|w| w.record(self.name, &state))?;
         Ok(state)
     }
     async fn import(
@@ -164,6 +323,7 @@ impl tfplugin::Provider for Standin {
                     name: Box::leak(n.clone().into_boxed_str()),
                     schema: s.clone(),
                     faker: self.faker.clone(),
+                    world: self.world.clone(),
                 });
                 r
             })
@@ -197,6 +357,16 @@ fn main() -> std::process::ExitCode {
     let loaded = std::fs::read(&path)
         .map_err(|e| e.to_string())
         .and_then(|b| schema_json::load(&b));
+    let world = match world::file() {
+        Some(p) => match world::load(&p) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("AWS_STANDIN_WORLD: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        None => world::World::default(),
+    };
     match loaded {
         Ok((provider, resources, data_sources)) => tfplugin::serve(
             "provider.terraform-provider-aws",
@@ -205,6 +375,7 @@ fn main() -> std::process::ExitCode {
                 resources,
                 data_sources,
                 faker: Arc::new(Faker::random()),
+                world: Arc::new(Mutex::new(world)),
             },
         ),
         Err(e) => {

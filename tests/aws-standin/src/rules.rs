@@ -164,7 +164,7 @@ pub(crate) static RULES: &[Rule] = &[
         &["{attr:role}-{digits:26}"],
     ),
     t(
-        "aws_db_parameter_group|aws_db_subnet_group|aws_db_option_group|aws_cloudwatch_log_group|aws_secretsmanager_secret_version|aws_sns_topic_subscription",
+        "aws_db_parameter_group|aws_db_subnet_group|aws_db_option_group|aws_cloudwatch_log_group|aws_sns_topic_subscription",
         "id",
         &["{attr:name}"],
     ),
@@ -181,6 +181,16 @@ pub(crate) static RULES: &[Rule] = &[
         &["{attr:autoscaling_group_name},{attr:tag.0.key}"],
     ),
     t("aws_secretsmanager_secret", "id", &["{attr:arn}"]),
+    t(
+        "aws_secretsmanager_secret_version",
+        "version_id",
+        &["{uuid}"],
+    ),
+    t(
+        "aws_secretsmanager_secret_version",
+        "id",
+        &["{attr:secret_id}|{attr:version_id}"],
+    ),
     // ---- ARNs ----------------------------------------------------------------------------------
     t("aws_vpc", "arn", &[ec2_arn!("vpc")]),
     t("aws_subnet", "arn", &[ec2_arn!("subnet")]),

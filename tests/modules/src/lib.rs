@@ -69,13 +69,24 @@ impl AwsSchema {
     /// `$AWS_STANDIN_SCHEMA` when it names a file (scripts/hcl_test.sh sets it), else a schema
     /// rebuilt now from the cached npm package for the types `modules/` and `examples/` use.
     pub fn get() -> Result<Self> {
+        Self::covering(&[])
+    }
+
+    /// Like [`AwsSchema::get`], with the resource types `extra` added to those `modules/` and
+    /// `examples/` use (tests of the stand-in itself configure a few more types). A
+    /// `$AWS_STANDIN_SCHEMA` that lacks one of them is not used.
+    pub fn covering(extra: &[&str]) -> Result<Self> {
         if let Some(p) = std::env::var_os("AWS_STANDIN_SCHEMA").map(PathBuf::from)
             && p.is_file()
         {
-            return Ok(AwsSchema {
-                path: p,
-                _dir: None,
-            });
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            if extra.iter().all(|t| text.contains(&format!("\"{t}\""))) {
+                return Ok(AwsSchema {
+                    path: p,
+                    _dir: None,
+                });
+            }
         }
         let root = repo_root();
         let fetch = Command::new("bash")
@@ -101,12 +112,17 @@ impl AwsSchema {
             .tempdir()
             .context("creating a directory for the aws schema")?;
         let path = dir.path().join("aws-schema.json");
-        let extract = Command::new(venv_python()?)
+        let mut extract = Command::new(venv_python()?);
+        extract
             .arg(root.join("tools/aws_schema/extract.py"))
             .arg("--package")
             .arg(&package)
             .arg("--out")
-            .arg(&path)
+            .arg(&path);
+        for t in extra {
+            extract.arg("--resource").arg(t);
+        }
+        let extract = extract
             .output()
             .context("running tools/aws_schema/extract.py")?;
         if !extract.status.success() {

@@ -143,13 +143,55 @@ fn complete_example_applies_plans_clean_and_destroys() -> Result<()> {
         cost.as_f64().is_some_and(|c| c > 0.0),
         "the tier policy's estimate must come from our provider: {cost}"
     );
+    // Replicas need a master password RDS does not manage (the stand-in refuses replicas of a
+    // managed-password source, as RDS does): the module's own RDS-shaped secret holds it.
     let secret = value("metastore_master_user_secret_arn");
     ensure!(
         secret.as_str().is_some_and(|s| s.starts_with(&format!(
-            "arn:aws:secretsmanager:{REGION}:123456789012:secret:rds!db-"
+            "arn:aws:secretsmanager:{REGION}:123456789012:secret:logexaminer-metastore/master-"
         ))),
         "metastore_master_user_secret_arn {secret}"
     );
+    // The generated master password is write-only: neither the instance nor the secret version
+    // keeps it (or any password) in state.
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(wd.dir().join("examples/complete/terraform.tfstate"))
+            .context("reading the state")?,
+    )?;
+    let attrs = |ty: &str, name: &str| -> Vec<Value> {
+        state["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["type"] == ty && r["name"] == name && r["module"] == "module.metastore")
+            .flat_map(|r| r["instances"].as_array().cloned().unwrap_or_default())
+            .map(|i| i["attributes"].clone())
+            .collect()
+    };
+    let primary = attrs("aws_db_instance", "this");
+    let version = attrs("aws_secretsmanager_secret_version", "master");
+    ensure!(
+        primary.len() == 1 && version.len() == 1,
+        "one primary and one master secret version expected in state"
+    );
+    ensure!(
+        primary[0]["password_wo"].is_null()
+            && primary[0]["password"].is_null()
+            && primary[0]["password_wo_version"] == 1
+            && primary[0]["manage_master_user_password"] != true,
+        "the primary must hold no password in state: {}",
+        primary[0]
+    );
+    ensure!(
+        version[0]["secret_string_wo"].is_null()
+            && version[0]["secret_string"]
+                .as_str()
+                .is_none_or(str::is_empty)
+            && version[0]["secret_string_wo_version"] == 1,
+        "the master secret version must hold no secret string in state: {}",
+        version[0]
+    );
+
     let replicas = value("metastore_replicas");
     let zones: Vec<&str> = replicas
         .as_array()

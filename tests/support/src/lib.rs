@@ -5,8 +5,14 @@
 //! own instance.
 //!
 //! - [`Moto`]: the emulated AWS of `tools/moto_launcher.py` (moto with our fixes).
-//! - [`MariaDb`] and [`Postgres`]: database servers reached over TCP on 127.0.0.1, driven with the
-//!   `mariadb` and `psql` command-line clients.
+//! - [`MariaDb`], [`Mysql`] and [`Postgres`]: database servers reached over TCP on 127.0.0.1, driven
+//!   with the `mariadb` and `psql` command-line clients ([`Mysql`] is Oracle MySQL 9.7 from the Debian
+//!   sid root `make setup` caches). The two MySQL-family guards share [`MyServer`] (they dereference
+//!   to it); [`MysqlFamily`] picks one by engine name, so a suite is written once for both.
+//! - [`TestCa`]: a throwaway certificate authority issuing server certificates for loopback names, so
+//!   [`MariaDb::start_tls`], [`Mysql::start_tls`] and [`Postgres::start_tls`] serve TLS that a client can verify.
+//! - [`RotationFunction`]: the real rotation function deployed to moto (run by its Lambda runtime
+//!   emulator when Secrets Manager rotates or Lambda is invoked).
 //! - [`TfWorkdir`]: a Terraform working directory that installs provider binaries through a
 //!   filesystem mirror and runs the real Terraform core (`.tools/bin/terraform`).
 //!
@@ -17,21 +23,31 @@
 //! If a test process dies without dropping its guards (killed by a timeout), a small watcher
 //! process still stops the servers and removes their directories.
 
+mod fault_proxy;
 mod mariadb;
 mod moto;
+mod mysql;
+mod mysql_family;
 mod postgres;
 mod process;
+mod rotation_function;
 mod terraform;
+mod tls;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
+pub use fault_proxy::FaultProxy;
 pub use mariadb::MariaDb;
 pub use moto::{HttpResponse, Moto};
+pub use mysql::{Mysql, mysql_root};
+pub use mysql_family::{MyServer, MysqlFamily};
 pub use postgres::Postgres;
 pub use process::Output;
+pub use rotation_function::{RotationFunction, bootstrap_beside};
 pub use terraform::{Provider, TfWorkdir};
+pub use tls::{ServerCert, TestCa};
 
 /// The repository root: `$LOGEXAMINER_REPO` if set, else two levels above this crate's manifest.
 pub fn repo_root() -> PathBuf {

@@ -70,6 +70,8 @@ impl Moto {
         let mut child = Command::new(&python)
             .arg(&launcher)
             .args(["--host", LOOPBACK, "--port", "0", "--exit-on-stdin-eof"])
+            .arg("--lambda-log-dir")
+            .arg(dir.path().join("lambda"))
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::piped())
@@ -186,6 +188,82 @@ impl Moto {
         parse_http_response(&raw).with_context(|| format!("moto's answer to {method} {path}"))
     }
 
+    /// One AWS API call through boto3 (the venv's): `service` and `op` as boto3 names them
+    /// (`"secretsmanager"`, `"list_secrets"`), `args` its keyword arguments. A Lambda `Code.ZipFile` is given
+    /// as hex, or as `Code.ZipFilePath` (a local file, for packages too big for a command line); a streamed
+    /// `Payload` comes back as text. Returns the response without `ResponseMetadata`; `Err` with boto3's
+    /// error text when the call fails.
+    pub fn call(
+        &self,
+        service: &str,
+        op: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let mut out = self.call_batch(&[(service, op, args.clone())])?;
+        out.pop().context("boto3 returned no result")
+    }
+
+    /// Several calls as [`Moto::call`] makes them, in order, in one Python process (starting one costs about
+    /// a second); stops at the first that fails.
+    pub fn call_batch(
+        &self,
+        calls: &[(&str, &str, serde_json::Value)],
+    ) -> Result<Vec<serde_json::Value>> {
+        const SCRIPT: &str = r#"
+import boto3, json, sys
+clients = {}
+results = []
+for service, op, args in json.loads(sys.stdin.read()):
+    if service not in clients:
+        clients[service] = boto3.client(service, endpoint_url=sys.argv[1], region_name="us-east-1",
+                                        aws_access_key_id="test", aws_secret_access_key="test")
+    if "ZipFile" in args.get("Code", {}):
+        args["Code"]["ZipFile"] = bytes.fromhex(args["Code"]["ZipFile"])
+    if "ZipFilePath" in args.get("Code", {}):
+        with open(args["Code"].pop("ZipFilePath"), "rb") as f:
+            args["Code"]["ZipFile"] = f.read()
+    try:
+        r = getattr(clients[service], op)(**args)
+    except Exception as e:
+        sys.stderr.write(f"{service}.{op} failed: {e}\n")
+        sys.exit(1)
+    r.pop("ResponseMetadata", None)
+    if "Payload" in r:
+        r["Payload"] = r["Payload"].read().decode()
+    results.append(r)
+print(json.dumps(results, default=str))
+"#;
+        let input = serde_json::Value::Array(
+            calls
+                .iter()
+                .map(|(service, op, args)| serde_json::json!([service, op, args]))
+                .collect(),
+        );
+        let mut child = Command::new(venv_python()?)
+            .args(["-c", SCRIPT, &self.endpoint()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running boto3")?;
+        child
+            .stdin
+            .take()
+            .context("boto3 stdin")?
+            .write_all(input.to_string().as_bytes())
+            .context("writing the calls to boto3")?;
+        let out = child.wait_with_output().context("running boto3")?;
+        if !out.status.success() {
+            let what: Vec<String> = calls.iter().map(|(s, o, _)| format!("{s}.{o}")).collect();
+            bail!(
+                "{} failed: {}",
+                what.join(", "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        serde_json::from_slice(&out.stdout).context("boto3 output")
+    }
+
     /// Wipes all emulated state (`POST /moto-api/reset`).
     pub fn reset(&self) -> Result<()> {
         let resp = self.request("POST", "/moto-api/reset", b"")?;
@@ -202,6 +280,18 @@ impl Moto {
     /// The request log file (the launcher's stderr).
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("moto.log")
+    }
+
+    /// The output of a Lambda function run by the launcher's runtime API emulator (its stdout and stderr,
+    /// one `REPORT` line per event), empty when it never ran.
+    pub fn lambda_log(&self, function_name: &str) -> String {
+        std::fs::read_to_string(
+            self.dir
+                .path()
+                .join("lambda")
+                .join(format!("{function_name}.log")),
+        )
+        .unwrap_or_default()
     }
 
     /// The request log so far (the launcher's stderr), for failure messages.

@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 use crate::LOOPBACK;
 use crate::process::{Reaper, free_port, is_root, random_hex, run_captured, sh_quote};
+use crate::tls::ServerCert;
 
 const BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
 const CLIENT: &str = "psql";
@@ -32,6 +33,7 @@ pub struct Postgres {
     port: u16,
     password: String,
     running: bool,
+    tls: bool,
     _reaper: Reaper,
 }
 
@@ -51,6 +53,16 @@ impl Postgres {
     /// Runs `initdb` and starts the server with `pg_ctl -w` on a free port (retrying another
     /// port if the chosen one was taken meanwhile).
     pub fn start() -> Result<Self> {
+        Self::start_with(None)
+    }
+
+    /// [`Postgres::start`] with TLS: `-c ssl=on` with `cert` as `ssl_cert_file`/`ssl_key_file` (owned
+    /// by the `postgres` system user, the key mode 0600). Clients may still connect without TLS.
+    pub fn start_tls(cert: &ServerCert) -> Result<Self> {
+        Self::start_with(Some(cert))
+    }
+
+    fn start_with(tls: Option<&ServerCert>) -> Result<Self> {
         let initdb = Path::new(BIN_DIR).join("initdb");
         if !initdb.is_file() {
             bail!("{} is missing: run `make setup` first", initdb.display());
@@ -71,8 +83,25 @@ impl Postgres {
             port: 0,
             password: random_hex(16)?,
             running: false,
+            tls: tls.is_some(),
             _reaper: reaper,
         };
+        if let Some(cert) = tls {
+            for (name, text) in [
+                ("server.crt", cert.cert_pem.as_str()),
+                ("server.key", cert.key_pem.as_str()),
+            ] {
+                let path = db.dir.path().join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing PostgreSQL's {name}"))?;
+                set_mode(&path, 0o600)?;
+                if is_root() {
+                    let (uid, gid) = system_user_ids()?;
+                    std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                        .with_context(|| format!("chown {SYSTEM_USER} {}", path.display()))?;
+                }
+            }
+        }
 
         // The postgres user must reach the data directory and read the password file.
         let pwfile = db.dir.path().join("pwfile");
@@ -231,17 +260,25 @@ impl Postgres {
 
     fn pg_ctl_start(&mut self) -> Result<()> {
         let data = self.data();
+        let mut options = format!(
+            "-p {} -k {} -c listen_addresses={LOOPBACK} -c fsync=off",
+            self.port,
+            data.display()
+        );
+        if self.tls {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                self.dir.path().join("server.crt").display(),
+                self.dir.path().join("server.key").display()
+            ));
+        }
         let mut cmd = as_system_user(&Path::new(BIN_DIR).join("pg_ctl"));
         cmd.arg("-D")
             .arg(&data)
             .arg("-l")
             .arg(self.log_path())
             .arg("-o")
-            .arg(format!(
-                "-p {} -k {} -c listen_addresses={LOOPBACK} -c fsync=off",
-                self.port,
-                data.display()
-            ))
+            .arg(options)
             .args(["-w", "-t", "60", "start"]);
         let out = run_captured(cmd, None, TOOL_TIMEOUT, "pg_ctl start")?;
         if !out.success() {

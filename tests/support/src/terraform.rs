@@ -212,6 +212,14 @@ impl TfWorkdir {
     /// variables set with [`TfWorkdir::set_env`]; stdin is empty. `Err` only when Terraform cannot
     /// be started or runs past the timeout.
     pub fn run(&self, args: &[&str]) -> Result<Output> {
+        let cmd = self.command(args);
+        let what = format!("terraform {}", args.join(" "));
+        run_captured(cmd, None, self.timeout, &what)
+    }
+
+    /// The command [`TfWorkdir::run`] runs, to start it in the caller's own way (e.g. in a process group
+    /// of its own, to kill it mid-apply).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args).current_dir(self.dir());
         for (key, _) in std::env::vars_os() {
@@ -228,8 +236,7 @@ impl TfWorkdir {
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_INPUT", "0")
             .envs(&self.env);
-        let what = format!("terraform {}", args.join(" "));
-        run_captured(cmd, None, self.timeout, &what)
+        cmd
     }
 
     /// `terraform init`; `Err` (with Terraform's output) unless it succeeds.

@@ -2,7 +2,9 @@
 //! feature of the `tfplugin` protocol layer under a real Terraform core:
 //! computed and unknown values, defaults, validators, requires-replace,
 //! write-only attributes, import, a data source, an ephemeral resource usable in a
-//! provider block, a provider function, and panics turned into diagnostics.
+//! provider block, a provider function, panics turned into diagnostics, an action
+//! (`testkit_announce`, with progress and a failure switch) and a list resource for
+//! `testkit_item` (discovery through `terraform query`).
 //!
 //! Objects live in a JSON file named by `TESTKIT_STORE` so reads work across the
 //! provider processes Terraform starts.
@@ -15,9 +17,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tfplugin::schema::{int_between, one_of};
 use tfplugin::{
-    ApplyRequest, ApplyResult, Attribute, Block, Config, Ctx, DataSource, DiagResult, Diagnostic,
-    Diagnostics, EphemeralResource, Function, FunctionError, Opened, Param, Provider, Resource,
-    Schema, Type, Value,
+    Action, ApplyRequest, ApplyResult, Attribute, Block, Config, Ctx, DataSource, DiagResult,
+    Diagnostic, Diagnostics, EphemeralResource, Function, FunctionError, IdentityAttribute,
+    IdentitySchema, ListRequest, ListResource, ListSink, Listed, Opened, Param, Progress, Provider,
+    Resource, Schema, Type, Value,
 };
 
 /// Provider data: the label from configuration and the store path.
@@ -62,6 +65,12 @@ impl Provider for Testkit {
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::provider::DynEphemeral<Data>>> {
         vec![tfplugin::ephemeral(Token)]
+    }
+    fn actions(&self) -> Vec<Arc<dyn tfplugin::action::DynAction<Data>>> {
+        vec![tfplugin::action(Announce)]
+    }
+    fn list_resources(&self) -> Vec<Arc<dyn tfplugin::list::DynListResource<Data>>> {
+        vec![tfplugin::list_resource(ItemList)]
     }
     fn functions(&self) -> Vec<Function> {
         vec![Function {
@@ -179,6 +188,12 @@ impl Resource<Data> for Item {
                 .attr(Attribute::bool("panic_on_apply").describe("Test hook: panic during apply.")),
         )
     }
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(item_identity_schema())
+    }
+    fn identity(&self, state: &ItemState) -> Option<Value> {
+        state.id.as_deref().map(item_identity)
+    }
     async fn validate(&self, config: &Config) -> Diagnostics {
         let mut d = Diagnostics::new();
         if let Ok(s) = config.model::<ItemState>()
@@ -253,9 +268,13 @@ impl Resource<Data> for Item {
         &self,
         ctx: &Ctx<Data>,
         id: &str,
-        _identity: Option<&Value>,
+        identity: Option<&Value>,
     ) -> DiagResult<ItemState> {
         let data = ctx.data()?;
+        let id = match identity.and_then(|i| i.attr("id").as_str()) {
+            Some(from_identity) => from_identity,
+            None => id,
+        };
         load(&data.store).get(id).cloned().ok_or_else(|| {
             Diagnostic::error("Cannot import", format!("no item with ID {id:?}")).into()
         })
@@ -333,6 +352,156 @@ impl EphemeralResource<Data> for Token {
             private: Some(b"opened".to_vec()),
             renew_at: None,
         })
+    }
+}
+
+fn item_identity_schema() -> IdentitySchema {
+    IdentitySchema {
+        version: 0,
+        attributes: vec![IdentityAttribute {
+            name: "id".into(),
+            ty: Type::String,
+            description: "The item's ID.".into(),
+            required_for_import: true,
+        }],
+    }
+}
+
+fn item_identity(id: &str) -> Value {
+    Value::Object(BTreeMap::from([("id".to_string(), Value::from(id))]))
+}
+
+#[derive(Deserialize)]
+struct ItemListConfig {
+    name_prefix: Option<String>,
+}
+
+/// Lists the items of the store (discovery for `terraform query`).
+struct ItemList;
+
+#[async_trait]
+impl ListResource<Data> for ItemList {
+    type Config = ItemListConfig;
+    type State = ItemState;
+    fn type_name(&self) -> &'static str {
+        "testkit_item"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new("Lists the items in the store.").attr(
+            Attribute::string("name_prefix").describe("Only items whose name starts with this."),
+        ))
+    }
+    async fn list(
+        &self,
+        ctx: &Ctx<Data>,
+        config: ItemListConfig,
+        req: ListRequest,
+        sink: &mut ListSink<ItemState>,
+    ) -> Diagnostics {
+        let data = match ctx.data() {
+            Ok(d) => d,
+            Err(d) => return d,
+        };
+        let prefix = config.name_prefix.unwrap_or_default();
+        for (id, item) in load(&data.store) {
+            if !item.name.starts_with(&prefix) {
+                continue;
+            }
+            let listed = Listed {
+                identity: item_identity(&id),
+                display_name: format!("item {}", item.name),
+                resource: req.include_resource.then_some(item),
+            };
+            if !sink.send(listed).await {
+                break;
+            }
+        }
+        Diagnostics::new()
+    }
+}
+
+#[derive(Deserialize)]
+struct AnnounceConfig {
+    message: String,
+    steps: Option<i64>,
+    fail: Option<bool>,
+}
+
+/// Announces a message: one progress line per step, and a line appended to
+/// `announcements.log` beside the store, so tests see what ran with which values.
+struct Announce;
+
+#[async_trait]
+impl Action<Data> for Announce {
+    type Model = AnnounceConfig;
+    fn type_name(&self) -> &'static str {
+        "testkit_announce"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("Announces a message, with progress.")
+                .attr(
+                    Attribute::string("message")
+                        .required()
+                        .describe("What to announce."),
+                )
+                .attr(
+                    Attribute::number("steps")
+                        .validate(int_between(1, 10))
+                        .describe("Progress steps, 1..10 (default 1)."),
+                )
+                .attr(Attribute::bool("fail").describe("Test hook: fail after the progress.")),
+        )
+    }
+    async fn validate(&self, config: &Config) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let path = tfplugin::AttrPath::attribute("message");
+        if config
+            .get(&path)
+            .as_str()
+            .is_some_and(|m| m.trim().is_empty())
+        {
+            d.push(Diagnostic::error("Empty message", "Say something.").at(path));
+        }
+        d
+    }
+    async fn invoke(
+        &self,
+        ctx: &Ctx<Data>,
+        config: AnnounceConfig,
+        progress: &Progress,
+    ) -> Diagnostics {
+        let data = match ctx.data() {
+            Ok(d) => d,
+            Err(d) => return d,
+        };
+        let steps = config.steps.unwrap_or(1);
+        for i in 1..=steps {
+            progress
+                .report(format!(
+                    "announcing {:?}: step {i} of {steps}",
+                    config.message
+                ))
+                .await;
+        }
+        if config.fail == Some(true) {
+            return Diagnostic::error(
+                "Announcement failed",
+                format!("The announcement {:?} was asked to fail.", config.message),
+            )
+            .into();
+        }
+        let log = data.store.with_file_name("announcements.log");
+        let line = format!("{}\n", config.message);
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+        match written {
+            Ok(()) => Diagnostics::new(),
+            Err(e) => Diagnostic::error("Cannot record the announcement", e.to_string()).into(),
+        }
     }
 }
 
