@@ -23,6 +23,8 @@ moto is patched at the backend or response-handler level (see FACTS.md, "moto 5.
   Secrets   RotateSecret with such a function runs createSecret, setSecret, testSecret and finishSecret
             through it, in order, stopping at the first step that fails (the service would retry that
             step later; the rig does not), as the service drives a rotation function.
+  EKS       ListNodegroups of a cluster that does not exist answers ResourceNotFoundException, as the
+            EKS API reference documents (moto fails with an internal error, HTTP 500).
 """
 
 from __future__ import annotations
@@ -533,6 +535,26 @@ def patch_lambda() -> None:
     LambdaSimpleBackend.invoke = invoke
 
 
+def patch_eks() -> None:
+    from moto.eks.exceptions import ResourceNotFoundException
+    from moto.eks.models import EKSBackend
+
+    original_list_nodegroups = EKSBackend.list_nodegroups
+
+    def list_nodegroups(self: Any, cluster_name: str, max_results: int, next_token: str | None) -> Any:
+        if cluster_name not in self.clusters:
+            raise ResourceNotFoundException(
+                clusterName=cluster_name,
+                nodegroupName=None,
+                fargateProfileName=None,
+                addonName=None,
+                message=f"No cluster found for name: {cluster_name}.",
+            )
+        return original_list_nodegroups(self, cluster_name, max_results, next_token)
+
+    EKSBackend.list_nodegroups = list_nodegroups
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
@@ -547,6 +569,7 @@ def apply_patches() -> None:
     patch_s3_conditional_writes()
     patch_secretsmanager()
     patch_lambda()
+    patch_eks()
 
 
 def main(argv: list[str] | None = None) -> int:

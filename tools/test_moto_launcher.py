@@ -557,3 +557,32 @@ def test_conditional_write_check_and_store_are_one_step(monkeypatch):
         assert results.count("ok") == 1, results
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# EKS
+# ---------------------------------------------------------------------------------------------
+
+
+def test_list_nodegroups_of_a_missing_cluster_is_resource_not_found(endpoint):
+    eks = client(endpoint, "eks")
+    with pytest.raises(ClientError) as err:
+        eks.list_nodegroups(clusterName=unique("missing"))
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    name = unique("lx")
+    eks.create_cluster(
+        name=name,
+        roleArn="arn:aws:iam::123456789012:role/lx-cluster",
+        resourcesVpcConfig={"subnetIds": ["subnet-0a000000000000001"]},
+    )
+    assert eks.list_nodegroups(clusterName=name)["nodegroups"] == []
+    eks.create_nodegroup(
+        clusterName=name,
+        nodegroupName="system",
+        nodeRole="arn:aws:iam::123456789012:role/lx-node",
+        subnets=["subnet-0a000000000000001"],
+        scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2},
+    )
+    assert eks.list_nodegroups(clusterName=name)["nodegroups"] == ["system"]

@@ -125,8 +125,22 @@ module "node_groups" {
   subnet_ids_by_az = module.vpc.private_subnet_ids_by_az
   one_group_per_az = true
 
-  spark_executor_node_group = {
-    instance_types = ["m5.large", "c5.xlarge", "r5.large"]
-    max_size       = 50
+  # The seed's layout: spot executors 0..50 over three instance types, on-demand system nodes 2..10.
+  node_groups = {
+    "spark-executor" = {
+      instance_types = ["m5.large", "c5.xlarge", "r5.large"]
+      capacity_type  = "SPOT"
+      min_size       = 0
+      max_size       = 50
+      disk_size      = 100
+      labels         = { "logexaminer.io/workload" = "spark-executor" }
+      taints         = [{ key = "logexaminer.io/spark-executor", value = "true", effect = "NO_SCHEDULE" }]
+    }
+    system = {
+      instance_types = ["m5.large"]
+      min_size       = 2
+      max_size       = 10
+      labels         = { "logexaminer.io/workload" = "system" }
+    }
   }
 }

@@ -689,6 +689,20 @@ pub fn backoff(attempt: u32) -> Duration {
 
 /// How many times a retryable failure is tried in all.
 pub const MAX_ATTEMPTS: u32 = 8;
+
+/// The pause before trying a retryable failure again, or `None` when it may not be retried: after
+/// [`MAX_ATTEMPTS`], or when the pause would end past `budget` (the call's
+/// [`ConnectOptions::lock_timeout`], counted from the call's start; `elapsed` is the time since then).
+/// A lock-wait timeout has itself waited the whole `lock_timeout`, so it is never retried, and one
+/// [`Client::execute`] stays within about twice `lock_timeout` (the catalog lock, then one statement's
+/// wait), which the rotation function sizes to fit the invocation.
+pub fn retry_delay(attempt: u32, elapsed: Duration, budget: Duration) -> Option<Duration> {
+    if attempt >= MAX_ATTEMPTS {
+        return None;
+    }
+    let delay = backoff(attempt);
+    (elapsed + delay < budget).then_some(delay)
+}
 /// The default of [`ConnectOptions::lock_timeout`].
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -1407,14 +1421,22 @@ impl Client {
 
     async fn execute_pg(&mut self, statements: &[Statement]) -> Result<(), ClientError> {
         let default_db = self.opts.pg_database().to_owned();
+        let started = std::time::Instant::now();
         for (db, run) in pg_runs(statements, &default_db) {
             let mut attempt = 1;
             loop {
-                match self.pg_run(&db, &run).await {
+                let result = self.pg_run(&db, &run).await;
+                let delay = match &result {
+                    Err((_, true)) => {
+                        retry_delay(attempt, started.elapsed(), self.opts.lock_timeout)
+                    }
+                    _ => None,
+                };
+                match result {
                     Ok(()) => break,
-                    Err((e, retry)) if retry && attempt < MAX_ATTEMPTS => {
+                    Err((e, true)) if delay.is_some() => {
                         tracing::debug!(attempt, error = %e, "retrying a PostgreSQL transaction");
-                        tokio::time::sleep(backoff(attempt)).await;
+                        tokio::time::sleep(delay.unwrap_or_default()).await;
                         attempt += 1;
                     }
                     Err((e, retry)) if retry => {
@@ -1488,6 +1510,7 @@ impl Client {
     }
 
     async fn execute_mysql(&mut self, statements: &[Statement]) -> Result<(), ClientError> {
+        let started = std::time::Instant::now();
         let waited = lock_seconds(&self.opts);
         let lock = statements::mysql_catalog_lock(u32::try_from(waited).unwrap_or(u32::MAX));
         tracing::debug!(sql = %lock.redacted, "executing");
@@ -1507,7 +1530,7 @@ impl Client {
                 waited: Duration::from_secs(waited),
             });
         }
-        let result = self.execute_mysql_locked(statements).await;
+        let result = self.execute_mysql_locked(statements, started).await;
         let unlock = statements::mysql_catalog_unlock();
         tracing::debug!(sql = %unlock.redacted, "executing");
         if let Conn::Mysql(c) = &mut self.main {
@@ -1516,7 +1539,11 @@ impl Client {
         result
     }
 
-    async fn execute_mysql_locked(&mut self, statements: &[Statement]) -> Result<(), ClientError> {
+    async fn execute_mysql_locked(
+        &mut self,
+        statements: &[Statement],
+        started: std::time::Instant,
+    ) -> Result<(), ClientError> {
         for s in statements {
             let mut attempt = 1;
             loop {
@@ -1528,9 +1555,12 @@ impl Client {
                 let Err(e) = r else { break };
                 let retry = db_failure(&e).is_some_and(|f| is_retryable(self.server.engine, &f));
                 let err = self.statement_error(s, None, &e);
-                if retry && attempt < MAX_ATTEMPTS {
+                let delay = retry
+                    .then(|| retry_delay(attempt, started.elapsed(), self.opts.lock_timeout))
+                    .flatten();
+                if let Some(delay) = delay {
                     tracing::debug!(attempt, error = %err, "retrying a statement");
-                    tokio::time::sleep(backoff(attempt)).await;
+                    tokio::time::sleep(delay).await;
                     attempt += 1;
                     continue;
                 }
@@ -2152,6 +2182,23 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(mysql_family_engine(v), want, "{v}");
         }
+    }
+
+    #[test]
+    fn retries_stay_within_the_lock_budget() {
+        let budget = Duration::from_secs(10);
+        // Early failures (deadlocks) are retried with a pause that ends inside the budget.
+        let d = retry_delay(1, Duration::ZERO, budget).expect("first retry");
+        assert!(d < budget);
+        // A lock-wait timeout has waited the whole budget already: never again.
+        assert_eq!(retry_delay(1, budget, budget), None);
+        assert_eq!(
+            retry_delay(2, budget - Duration::from_millis(10), budget),
+            None
+        );
+        // Never more than MAX_ATTEMPTS tries, however much time is left.
+        assert_eq!(retry_delay(MAX_ATTEMPTS, Duration::ZERO, budget), None);
+        assert!(retry_delay(MAX_ATTEMPTS - 1, Duration::ZERO, budget).is_some());
     }
 
     #[test]

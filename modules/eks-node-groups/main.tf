@@ -16,13 +16,34 @@ locals {
     "BOTTLEROCKET_ARM_64_NVIDIA",
   ]
 
-  # Group kinds that are enabled, keyed by the name used in resource keys and names.
+  # Groups that are enabled, keyed by the name used in resource keys and names; desired_size defaults to min_size.
   group_defs = {
-    for k, g in {
-      "spark-executor" = var.spark_executor_node_group
-      "system"         = var.system_node_group
-    } : k => g if g.enabled
+    for k, g in var.node_groups : k => merge(g, { desired_size = coalesce(g.desired_size, g.min_size) }) if g.enabled
   }
+
+  # User data per group: Bottlerocket's TOML as given; for AL2023 a MIME multi-part document (nodeadm NodeConfig,
+  # then a script), which EKS merges with its own bootstrap part. Null when there is none.
+  user_data = {
+    for k, g in local.group_defs : k => (
+      startswith(g.ami_type, "BOTTLEROCKET") ? g.user_data.bottlerocket_settings : (
+        g.user_data.nodeadm_config == null && g.user_data.pre_bootstrap_script == null ? null : join("\n", concat(
+          ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=\"LOGEXAMINER\"", ""],
+          g.user_data.nodeadm_config == null ? [] : ["--LOGEXAMINER", "Content-Type: application/node.eks.aws", "", trimspace(g.user_data.nodeadm_config), ""],
+          g.user_data.pre_bootstrap_script == null ? [] : ["--LOGEXAMINER", "Content-Type: text/x-shellscript; charset=\"us-ascii\"", "", trimspace(g.user_data.pre_bootstrap_script), ""],
+          ["--LOGEXAMINER--", ""],
+        ))
+      )
+    )
+  }
+
+  # Security groups named by the launch templates; null leaves EKS's default (the cluster security group).
+  # Known at plan time: a boolean and the keys of a map.
+  custom_security_groups = var.create_node_security_group || length(var.node_security_group_ids) > 0
+  node_security_group_ids = local.custom_security_groups ? concat(
+    [var.cluster_security_group_id],
+    aws_security_group.node[*].id,
+    values(var.node_security_group_ids),
+  ) : null
 
   azs = sort(keys(var.subnet_ids_by_az))
 
@@ -128,6 +149,58 @@ resource "aws_iam_role_policy_attachment" "this" {
 }
 
 ################################################################################
+# Node security group
+################################################################################
+
+resource "aws_security_group" "node" {
+  count = local.create && var.create_node_security_group ? 1 : 0
+
+  name_prefix = "${local.name}-node-"
+  description = "EKS nodes of ${var.cluster_name} (${local.name})"
+  vpc_id      = var.vpc_id
+
+  tags = merge({ Name = "${local.name}-node" }, var.tags)
+
+  lifecycle {
+    create_before_destroy = true
+
+    precondition {
+      condition     = var.vpc_id != null
+      error_message = "create_node_security_group needs vpc_id (the VPC of the cluster)."
+    }
+  }
+}
+
+# Keys are fixed names: the group IDs may be unknown at plan time.
+resource "aws_vpc_security_group_ingress_rule" "node" {
+  for_each = local.create && var.create_node_security_group ? {
+    nodes           = { description = "All traffic between the module's nodes (pods, Spark shuffle)", protocol = "-1", from = null, to = null, self = true }
+    cluster_https   = { description = "Control plane to webhooks and metrics on the nodes", protocol = "tcp", from = 443, to = 443, self = false }
+    cluster_kubelet = { description = "Control plane to kubelet", protocol = "tcp", from = 10250, to = 10250, self = false }
+  } : {}
+
+  security_group_id            = aws_security_group.node[0].id
+  description                  = each.value.description
+  ip_protocol                  = each.value.protocol
+  from_port                    = each.value.from
+  to_port                      = each.value.to
+  referenced_security_group_id = each.value.self ? aws_security_group.node[0].id : var.cluster_security_group_id
+
+  tags = merge({ Name = "${local.name}-node-${each.key}" }, var.tags)
+}
+
+resource "aws_vpc_security_group_egress_rule" "node" {
+  count = local.create && var.create_node_security_group ? 1 : 0
+
+  security_group_id = aws_security_group.node[0].id
+  description       = "Nodes to the control plane, AWS APIs (endpoints or NAT) and image registries"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = merge({ Name = "${local.name}-node-egress" }, var.tags)
+}
+
+################################################################################
 # Launch templates: IMDSv2 required, encrypted gp3 root volume
 ################################################################################
 
@@ -138,6 +211,8 @@ resource "aws_launch_template" "this" {
   name_prefix            = var.use_name_prefix ? "${local.name}-${each.key}-" : null
   description            = "EKS managed node group ${local.name}-${each.key}"
   update_default_version = true
+  user_data              = local.user_data[each.key] == null ? null : base64encode(local.user_data[each.key])
+  vpc_security_group_ids = local.node_security_group_ids
 
   metadata_options {
     http_endpoint               = "enabled"
@@ -174,12 +249,38 @@ resource "aws_launch_template" "this" {
 
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      # Naming security groups in a launch template replaces the cluster security group EKS would attach
+      # ("Customizing managed nodes with launch templates", EKS User Guide): it must be named too.
+      condition     = !local.custom_security_groups || var.cluster_security_group_id != null
+      error_message = "create_node_security_group / node_security_group_ids need cluster_security_group_id: launch templates that name security groups replace the cluster security group, and nodes without it cannot reach the control plane."
+    }
   }
 }
 
 ################################################################################
 # Managed node groups
 ################################################################################
+
+# The size each group should have: its current size (the cluster autoscaler's) clamped into the configured
+# bounds, or the initial size for a group that does not exist yet. Read during plan (the cluster name and the
+# group names or prefixes are known then), so plans stay empty while the autoscaler works and a raised
+# min_size (or lowered max_size) is applied in one apply, which EKS would refuse under ignore_changes.
+data "logexaminer_eks_node_group_scaling" "this" {
+  count = local.create && length(local.node_groups) > 0 ? 1 : 0
+
+  cluster_name = var.cluster_name
+  node_groups = {
+    for k, ng in local.node_groups : k => {
+      name         = var.use_name_prefix ? null : ng.name
+      name_prefix  = var.use_name_prefix ? "${ng.name}-" : null
+      min_size     = local.group_defs[ng.kind].min_size
+      max_size     = local.group_defs[ng.kind].max_size
+      desired_size = local.group_defs[ng.kind].desired_size
+    }
+  }
+}
 
 resource "aws_eks_node_group" "this" {
   for_each = local.create ? local.node_groups : {}
@@ -209,7 +310,7 @@ resource "aws_eks_node_group" "this" {
   scaling_config {
     min_size     = local.group_defs[each.value.kind].min_size
     max_size     = local.group_defs[each.value.kind].max_size
-    desired_size = local.group_defs[each.value.kind].desired_size
+    desired_size = lookup(data.logexaminer_eks_node_group_scaling.this[0].desired_sizes, each.key, local.group_defs[each.value.kind].desired_size)
   }
 
   update_config {
@@ -229,8 +330,8 @@ resource "aws_eks_node_group" "this" {
   )
 
   lifecycle {
-    # The cluster autoscaler owns the current size.
-    ignore_changes        = [scaling_config[0].desired_size]
+    # No ignore_changes on the desired size: it comes from logexaminer_eks_node_group_scaling, which keeps the
+    # cluster autoscaler's size.
     create_before_destroy = true
 
     precondition {

@@ -24,7 +24,7 @@ output "autoscaler_tags" {
 }
 
 output "launch_template_ids" {
-  description = "IDs of the launch templates keyed by group kind (`spark-executor`, `system`)."
+  description = "IDs of the launch templates keyed by `node_groups` key."
   value       = { for k, lt in aws_launch_template.this : k => lt.id }
 }
 
@@ -36,4 +36,9 @@ output "iam_role_arn" {
 output "iam_role_name" {
   description = "Name of the created node IAM role."
   value       = try(aws_iam_role.this[0].name, null)
+}
+
+output "node_security_group_id" {
+  description = "ID of the node security group the module created (null unless `create_node_security_group`)."
+  value       = try(aws_security_group.node[0].id, null)
 }

@@ -160,8 +160,9 @@ resource "aws_internet_gateway" "this" {
   tags = merge({ Name = var.name }, var.tags)
 }
 
+# Keyed by zone (known at plan time), so a zone's address stays when zones are added or single_nat_gateway changes.
 resource "aws_eip" "nat" {
-  for_each = local.create ? toset(local.nat_azs) : toset([])
+  for_each = local.create ? toset([for az in local.nat_azs : az if !contains(keys(var.nat_eip_allocation_ids), az)]) : toset([])
 
   domain = "vpc"
 
@@ -173,13 +174,20 @@ resource "aws_eip" "nat" {
 resource "aws_nat_gateway" "this" {
   for_each = local.create ? toset(local.nat_azs) : toset([])
 
-  allocation_id     = aws_eip.nat[each.key].id
+  allocation_id     = contains(keys(var.nat_eip_allocation_ids), each.key) ? var.nat_eip_allocation_ids[each.key] : aws_eip.nat[each.key].id
   subnet_id         = aws_subnet.public[each.key].id
   connectivity_type = "public"
 
   tags = merge({ Name = "${var.name}-${each.key}" }, var.tags, var.nat_gateway_tags)
 
   depends_on = [aws_internet_gateway.this]
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for az in keys(var.nat_eip_allocation_ids) : contains(local.nat_azs, az)])
+      error_message = "nat_eip_allocation_ids names zones without a NAT gateway (${join(", ", [for az in keys(var.nat_eip_allocation_ids) : az if !contains(local.nat_azs, az)])}): with single_nat_gateway only ${try(var.azs[0], "the first zone")} has one."
+    }
+  }
 }
 
 ################################################################################

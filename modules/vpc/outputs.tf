@@ -64,8 +64,8 @@ output "nat_gateway_ids" {
 }
 
 output "nat_public_ips" {
-  description = "Public IP addresses of the NAT gateways' Elastic IPs, keyed by availability zone."
-  value       = { for az, e in aws_eip.nat : az => e.public_ip }
+  description = "Public IP addresses of the NAT gateways (their own or the given Elastic IPs), keyed by availability zone."
+  value       = { for az, n in aws_nat_gateway.this : az => n.public_ip }
 }
 
 output "security_group_id" {

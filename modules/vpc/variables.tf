@@ -304,6 +304,29 @@ variable "single_nat_gateway" {
   nullable    = false
 }
 
+variable "nat_eip_allocation_ids" {
+  description = "Elastic IPs the NAT gateways use instead of creating their own, as allocation IDs keyed by availability zone. For addresses partners allow-list: allocate them outside this VPC's lifecycle (another configuration), so they survive a rebuild of the VPC. The module's own EIPs are keyed by zone too, so adding a zone or switching `single_nat_gateway` keeps the others; set `prevent_destroy` in your configuration if you need more."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in values(var.nat_eip_allocation_ids) : can(regex("^eipalloc-[0-9a-f]{8,17}$", id))])
+    error_message = "nat_eip_allocation_ids values must be Elastic IP allocation IDs such as eipalloc-0123456789abcdef0."
+  }
+
+  validation {
+    condition     = alltrue([for az in keys(var.nat_eip_allocation_ids) : contains(var.azs, az)])
+    error_message = "nat_eip_allocation_ids keys must be zones of azs: ${join(", ", [for az in keys(var.nat_eip_allocation_ids) : az if !contains(var.azs, az)])}."
+  }
+
+  validation {
+    # One address cannot back two NAT gateways (an Elastic IP is associated with one network interface).
+    condition     = length(distinct(values(var.nat_eip_allocation_ids))) == length(var.nat_eip_allocation_ids)
+    error_message = "nat_eip_allocation_ids must not give the same allocation ID to two zones: an Elastic IP backs one NAT gateway."
+  }
+}
+
 variable "nat_gateway_tags" {
   description = "Additional tags of the NAT gateways and their Elastic IPs."
   type        = map(string)

@@ -28,6 +28,7 @@ pub const SERVICES: &[&str] = &[
     "rds",
     "sns",
     "lambda",
+    "eks",
     "sts",
     "iam",
     "cloudwatch",
@@ -398,6 +399,16 @@ impl ProviderData {
             b = b.endpoint_url(e);
         }
         Ok(aws_sdk_lambda::Client::from_conf(b.build()))
+    }
+
+    /// EKS client.
+    pub async fn eks(&self) -> DiagResult<aws_sdk_eks::Client> {
+        self.verify_credentials().await?;
+        let mut b = aws_sdk_eks::config::Builder::from(self.base().await);
+        if let Some(e) = self.endpoint("eks") {
+            b = b.endpoint_url(e);
+        }
+        Ok(aws_sdk_eks::Client::from_conf(b.build()))
     }
 
     /// SNS client.

@@ -4,6 +4,7 @@
 //! One folder per service, one file per resource (schema beside CRUD), pure rules
 //! in files of their own:
 //! - [`db`]: `logexaminer_db_user` and `logexaminer_db_credentials` (metastore users, secrets);
+//! - [`eks`]: `logexaminer_eks_node_group_scaling` (node group sizes that follow their bounds);
 //! - [`rds`]: `logexaminer_db_parameter_profile` (validated RDS parameter profiles);
 //! - [`s3`]: `logexaminer_s3_tier_policy` and `logexaminer_s3_tier_cost`;
 //! - [`secretsmanager`]: `logexaminer_secret_rotation` and `logexaminer_rotation_function_package`;
@@ -12,6 +13,7 @@
 
 pub mod config;
 pub mod db;
+pub mod eks;
 pub mod errors;
 pub mod rds;
 pub mod s3;
@@ -60,6 +62,7 @@ impl tfplugin::Provider for LogExaminer {
         vec![
             tfplugin::data_source(rds::parameter_profile::ParameterProfile),
             tfplugin::data_source(s3::tier_cost_data::TierCost),
+            tfplugin::data_source(eks::node_group_scaling::NodeGroupScaling),
             tfplugin::data_source(
                 secretsmanager::rotation_function_package::RotationFunctionPackage,
             ),

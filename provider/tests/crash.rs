@@ -214,8 +214,9 @@ resource "logexaminer_db_user" "u" {{
         )?)
     }
 
-    /// Everything a converged trial must show.
-    fn converged(&self, wd: &TfWorkdir, trial: u32) -> Result<()> {
+    /// Everything a converged trial must show. `output` is what the apply that converged printed: no
+    /// generated password may be in it either.
+    fn converged(&self, wd: &TfWorkdir, trial: u32, output: &str) -> Result<()> {
         let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"])?;
         ensure!(
             out.code() == Some(0),
@@ -251,6 +252,10 @@ resource "logexaminer_db_user" "u" {{
                 "{user} does not log in with the password in its secret"
             );
             ensure!(!state.contains(pw), "a generated password is in the state");
+            ensure!(
+                !output.contains(pw) && !out.stdout.contains(pw) && !out.stderr.contains(pw),
+                "a generated password is in terraform's output"
+            );
         }
         let accounts = self.db.accounts(&format!("c{trial}_"))?;
         ensure!(
@@ -316,9 +321,10 @@ fn crash_trials(engine: &str) -> Result<()> {
     // Calibration: how long a clean create of all users takes here.
     let wd = rig.workdir(0)?;
     let started = Instant::now();
-    wd.apply(&APPLY[1..])?;
+    let out = wd.run(APPLY)?;
+    ensure!(out.success(), "the clean create failed:\n{}", out.stderr);
     let clean = started.elapsed();
-    rig.converged(&wd, 0)?;
+    rig.converged(&wd, 0, &format!("{}{}", out.stdout, out.stderr))?;
     wd.destroy()?;
     ensure!(
         rig.db.accounts("c0_")? == 0 && rig.secrets(0)?.is_empty(),
@@ -328,6 +334,7 @@ fn crash_trials(engine: &str) -> Result<()> {
     let mut run = 0;
     let mut converged = 0;
     let mut killed = 0;
+    let mut creates_killed = 0;
     let mut failures = Vec::new();
     let plan: [(f64, State); 6] = [
         (0.15, State::Kept),
@@ -345,11 +352,12 @@ fn crash_trials(engine: &str) -> Result<()> {
             // Create, killed.
             if run_killed_after(&wd, APPLY, clean.mul_f64(fraction))? {
                 killed += 1;
+                creates_killed += 1;
             }
             damage(&wd, state)?;
             let out = wd.run(APPLY)?;
             ensure!(out.success(), "second apply failed:\n{}", out.stderr);
-            rig.converged(&wd, trial)?;
+            rig.converged(&wd, trial, &format!("{}{}", out.stdout, out.stderr))?;
             if trial == 6 {
                 // A grant change, killed; then a password rotation, killed; then a destroy, killed.
                 for (wide, version) in [(true, 1), (true, 2)] {
@@ -363,7 +371,7 @@ fn crash_trials(engine: &str) -> Result<()> {
                         "apply after a killed update failed:\n{}",
                         out.stderr
                     );
-                    rig.converged(&wd, trial)?;
+                    rig.converged(&wd, trial, &format!("{}{}", out.stdout, out.stderr))?;
                 }
                 if run_killed_after(
                     &wd,
@@ -386,12 +394,17 @@ fn crash_trials(engine: &str) -> Result<()> {
         }
     }
     eprintln!(
-        "{engine}: {converged}/{run} trials converged ({} users each, {killed} applies killed mid-run, clean create {clean:?})",
+        "{engine}: {converged}/{run} trials converged ({} users each, {creates_killed} of {run} creates and {killed} applies in all killed mid-run, clean create {clean:?})",
         rig.n
     );
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
     }
+    // A trial whose create finished before the kill proves little: most must have been cut short.
+    ensure!(
+        creates_killed * 2 >= run,
+        "only {creates_killed} of {run} creates were killed before they finished: the trials prove little"
+    );
     Ok(())
 }
 

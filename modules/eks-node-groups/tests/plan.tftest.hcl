@@ -1,5 +1,9 @@
 # Plan and mocked-apply assertions of modules/eks-node-groups. Run from the module: terraform init && terraform test
 
+# The node group sizes come from logexaminer_eks_node_group_scaling; mocked, it returns no sizes and the
+# module falls back to the initial ones.
+mock_provider "logexaminer" {}
+
 mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = {
@@ -207,18 +211,24 @@ run "customised_groups" {
   variables {
     name            = "lx"
     use_name_prefix = false
-    spark_executor_node_group = {
-      instance_types = ["m6g.large", "c6g.xlarge"]
-      ami_type       = "BOTTLEROCKET_ARM_64"
-      max_size       = 200
-      labels         = { "logexaminer.io/workload" = "spark-executor", "spark-role" = "executor" }
-      taints = [
-        { key = "logexaminer.io/spark-executor", value = "true", effect = "NO_SCHEDULE" },
-        { key = "spot", effect = "PREFER_NO_SCHEDULE" },
-      ]
-    }
-    system_node_group = {
-      enabled = false
+    node_groups = {
+      "spark-executor" = {
+        instance_types = ["m6g.large", "c6g.xlarge"]
+        ami_type       = "BOTTLEROCKET_ARM_64"
+        capacity_type  = "SPOT"
+        min_size       = 0
+        max_size       = 200
+        disk_size      = 100
+        labels         = { "logexaminer.io/workload" = "spark-executor", "spark-role" = "executor" }
+        taints = [
+          { key = "logexaminer.io/spark-executor", value = "true", effect = "NO_SCHEDULE" },
+          { key = "spot", effect = "PREFER_NO_SCHEDULE" },
+        ]
+      }
+      system = {
+        enabled        = false
+        instance_types = ["m5.large"]
+      }
     }
     create_autoscaler_tags = false
   }
@@ -273,5 +283,137 @@ run "create_false" {
   assert {
     condition     = length(aws_eks_node_group.this) == 0 && length(aws_launch_template.this) == 0 && length(aws_iam_role.this) == 0 && length(aws_autoscaling_group_tag.this) == 0
     error_message = "create = false must create nothing."
+  }
+}
+
+run "more_groups_user_data_and_node_security_groups" {
+  command = plan
+
+  override_resource {
+    target          = aws_security_group.node[0]
+    override_during = plan
+    values = {
+      id = "sg-0e000000000000001"
+    }
+  }
+
+  variables {
+    vpc_id                     = "vpc-0a000000000000001"
+    cluster_security_group_id  = "sg-0c000000000000001"
+    create_node_security_group = true
+    node_security_group_ids    = { monitoring = "sg-0d000000000000001" }
+    node_groups = {
+      system = {
+        instance_types = ["m6g.large"]
+        ami_type       = "AL2023_ARM_64_STANDARD"
+        min_size       = 3
+        max_size       = 6
+        user_data = {
+          nodeadm_config       = "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  kubelet:\n    config:\n      maxPods: 58\n"
+          pre_bootstrap_script = "#!/bin/bash\nsysctl -w vm.max_map_count=262144\n"
+        }
+      }
+      "spark-gpu" = {
+        instance_types = ["g5.xlarge"]
+        ami_type       = "BOTTLEROCKET_x86_64_NVIDIA"
+        capacity_type  = "SPOT"
+        min_size       = 0
+        max_size       = 4
+        user_data      = { bottlerocket_settings = "[settings.kernel.sysctl]\n\"vm.max_map_count\" = \"262144\"\n" }
+      }
+      "spark-executor" = {
+        instance_types = ["r5.large"]
+        min_size       = 0
+        max_size       = 10
+      }
+    }
+  }
+
+  assert {
+    condition     = keys(aws_eks_node_group.this) == ["spark-executor", "spark-gpu", "system"]
+    error_message = "Every entry of node_groups is a node group."
+  }
+
+  assert {
+    condition     = aws_eks_node_group.this["system"].scaling_config[0].desired_size == 3
+    error_message = "desired_size defaults to min_size."
+  }
+
+  assert {
+    condition = (
+      strcontains(base64decode(aws_launch_template.this["system"].user_data), "Content-Type: multipart/mixed; boundary=\"LOGEXAMINER\"") &&
+      strcontains(base64decode(aws_launch_template.this["system"].user_data), "Content-Type: application/node.eks.aws\n\napiVersion: node.eks.aws/v1alpha1") &&
+      strcontains(base64decode(aws_launch_template.this["system"].user_data), "Content-Type: text/x-shellscript; charset=\"us-ascii\"\n\n#!/bin/bash") &&
+      endswith(base64decode(aws_launch_template.this["system"].user_data), "--LOGEXAMINER--\n")
+    )
+    error_message = "AL2023 user data must be a MIME multi-part document with the NodeConfig, then the script."
+  }
+
+  assert {
+    condition     = base64decode(aws_launch_template.this["spark-gpu"].user_data) == "[settings.kernel.sysctl]\n\"vm.max_map_count\" = \"262144\"\n"
+    error_message = "Bottlerocket user data is the TOML as given."
+  }
+
+  assert {
+    condition     = aws_launch_template.this["spark-executor"].user_data == null
+    error_message = "No user data unless asked for."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, lt in aws_launch_template.this :
+      toset(lt.vpc_security_group_ids) == toset(["sg-0c000000000000001", "sg-0e000000000000001", "sg-0d000000000000001"])
+    ])
+    error_message = "Launch templates that name security groups must include the cluster security group, the node group and the extra ones."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.node["cluster_kubelet"].from_port == 10250 &&
+      aws_vpc_security_group_ingress_rule.node["cluster_kubelet"].referenced_security_group_id == "sg-0c000000000000001" &&
+      aws_vpc_security_group_ingress_rule.node["cluster_https"].from_port == 443 &&
+      aws_vpc_security_group_ingress_rule.node["nodes"].ip_protocol == "-1" &&
+      !contains([for r in aws_vpc_security_group_ingress_rule.node : r.cidr_ipv4], "0.0.0.0/0")
+    )
+    error_message = "Node ingress comes only from the nodes themselves and the cluster security group (443, 10250)."
+  }
+}
+
+run "default_security_groups_are_left_to_eks" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for lt in aws_launch_template.this : lt.vpc_security_group_ids == null]) && length(aws_security_group.node) == 0
+    error_message = "Without node security groups the launch templates leave the cluster security group to EKS."
+  }
+}
+
+run "desired_size_follows_the_autoscaler_and_the_bounds" {
+  command = plan
+
+  # The autoscaler scaled the executors to 7; the system group's floor was raised above its size (the data
+  # source clamps it into the new bounds and returns 4).
+  override_data {
+    target = data.logexaminer_eks_node_group_scaling.this[0]
+    values = {
+      desired_sizes = { "spark-executor" = 7, system = 4 }
+    }
+  }
+
+  assert {
+    condition     = aws_eks_node_group.this["spark-executor"].scaling_config[0].desired_size == 7 && aws_eks_node_group.this["system"].scaling_config[0].desired_size == 4
+    error_message = "desired_size must come from logexaminer_eks_node_group_scaling (no ignore_changes)."
+  }
+
+  assert {
+    condition = (
+      data.logexaminer_eks_node_group_scaling.this[0].cluster_name == "logexaminer" &&
+      data.logexaminer_eks_node_group_scaling.this[0].node_groups["spark-executor"].name_prefix == "logexaminer-spark-executor-" &&
+      data.logexaminer_eks_node_group_scaling.this[0].node_groups["spark-executor"].name == null &&
+      data.logexaminer_eks_node_group_scaling.this[0].node_groups["spark-executor"].min_size == 0 &&
+      data.logexaminer_eks_node_group_scaling.this[0].node_groups["system"].max_size == 10 &&
+      data.logexaminer_eks_node_group_scaling.this[0].node_groups["system"].desired_size == 2
+    )
+    error_message = "The data source must get each node group's name prefix and configured bounds."
   }
 }

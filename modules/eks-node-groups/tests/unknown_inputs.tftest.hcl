@@ -1,6 +1,10 @@
 # One-pass plan of modules/eks-node-groups when the subnet IDs, the root volume key and an extra policy come from
 # other resources (unknown at plan time); zone names, the map keys, are known.
 
+# The node group sizes come from logexaminer_eks_node_group_scaling; mocked, it returns no sizes and the
+# module falls back to the initial ones.
+mock_provider "logexaminer" {}
+
 mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = {

@@ -1,5 +1,9 @@
 # One run per validation rule of modules/eks-node-groups: each input AWS would reject must fail at plan time.
 
+# The node group sizes come from logexaminer_eks_node_group_scaling; mocked, it returns no sizes and the
+# module falls back to the initial ones.
+mock_provider "logexaminer" {}
+
 mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = {
@@ -100,260 +104,260 @@ run "spark_no_instance_types" {
   command = plan
 
   variables {
-    spark_executor_node_group = { instance_types = [] }
+    node_groups = { spark = { instance_types = [] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_repeated_instance_types" {
   command = plan
 
   variables {
-    spark_executor_node_group = { instance_types = ["m5.large", "m5.large"] }
+    node_groups = { spark = { instance_types = ["m5.large", "m5.large"] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_instance_type" {
   command = plan
 
   variables {
-    spark_executor_node_group = { instance_types = ["m5-large"] }
+    node_groups = { spark = { instance_types = ["m5-large"] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_instance_size" {
   command = plan
 
   variables {
-    spark_executor_node_group = { instance_types = ["m5.huge"] }
+    node_groups = { spark = { instance_types = ["m5.huge"] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_capacity_type" {
   command = plan
 
   variables {
-    spark_executor_node_group = { capacity_type = "spot" }
+    node_groups = { spark = { instance_types = ["m5.large"], capacity_type = "spot" } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_ami_type" {
   command = plan
 
   variables {
-    spark_executor_node_group = { ami_type = "AL2_x86_64" }
+    node_groups = { spark = { instance_types = ["m5.large"], ami_type = "AL2_x86_64" } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_arm_types_on_x86_ami" {
   command = plan
 
   variables {
-    spark_executor_node_group = { instance_types = ["m6g.large"] }
+    node_groups = { spark = { instance_types = ["m6g.large"] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_x86_types_on_arm_ami" {
   command = plan
 
   variables {
-    spark_executor_node_group = { ami_type = "AL2023_ARM_64_STANDARD" }
+    node_groups = { spark = { instance_types = ["m5.large"], ami_type = "AL2023_ARM_64_STANDARD" } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_fractional_size" {
   command = plan
 
   variables {
-    spark_executor_node_group = { max_size = 10.5 }
+    node_groups = { spark = { instance_types = ["m5.large"], max_size = 10.5 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_negative_min" {
   command = plan
 
   variables {
-    spark_executor_node_group = { min_size = -1 }
+    node_groups = { spark = { instance_types = ["m5.large"], min_size = -1 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_max_zero" {
   command = plan
 
   variables {
-    spark_executor_node_group = { max_size = 0 }
+    node_groups = { spark = { instance_types = ["m5.large"], max_size = 0 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_max_over_quota" {
   command = plan
 
   variables {
-    spark_executor_node_group = { max_size = 451 }
+    node_groups = { spark = { instance_types = ["m5.large"], max_size = 451 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_min_above_desired" {
   command = plan
 
   variables {
-    spark_executor_node_group = { min_size = 3, desired_size = 2 }
+    node_groups = { spark = { instance_types = ["m5.large"], min_size = 3, desired_size = 2 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_desired_above_max" {
   command = plan
 
   variables {
-    spark_executor_node_group = { desired_size = 60 }
+    node_groups = { spark = { instance_types = ["m5.large"], desired_size = 60 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_max_unavailable_zero" {
   command = plan
 
   variables {
-    spark_executor_node_group = { max_unavailable_percentage = 0 }
+    node_groups = { spark = { instance_types = ["m5.large"], max_unavailable_percentage = 0 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_disk_too_small" {
   command = plan
 
   variables {
-    spark_executor_node_group = { disk_size = 10 }
+    node_groups = { spark = { instance_types = ["m5.large"], disk_size = 10 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_disk_too_large" {
   command = plan
 
   variables {
-    spark_executor_node_group = { disk_size = 20000 }
+    node_groups = { spark = { instance_types = ["m5.large"], disk_size = 20000 } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_label_key" {
   command = plan
 
   variables {
-    spark_executor_node_group = { labels = { "bad key" = "x" } }
+    node_groups = { spark = { instance_types = ["m5.large"], labels = { "bad key" = "x" } } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_label_value" {
   command = plan
 
   variables {
-    spark_executor_node_group = { labels = { "role" = "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv" } }
+    node_groups = { spark = { instance_types = ["m5.large"], labels = { "role" = "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv" } } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_reserved_label_prefix" {
   command = plan
 
   variables {
-    spark_executor_node_group = { labels = { "kubernetes.io/role" = "spark" } }
+    node_groups = { spark = { instance_types = ["m5.large"], labels = { "kubernetes.io/role" = "spark" } } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_too_many_taints" {
   command = plan
 
   variables {
-    spark_executor_node_group = { taints = [for i in range(51) : { key = "k${i}", effect = "NO_SCHEDULE" }] }
+    node_groups = { spark = { instance_types = ["m5.large"], taints = [for i in range(51) : { key = "k${i}", effect = "NO_SCHEDULE" }] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_taint_effect" {
   command = plan
 
   variables {
-    spark_executor_node_group = { taints = [{ key = "spark", value = "true", effect = "NoSchedule" }] }
+    node_groups = { spark = { instance_types = ["m5.large"], taints = [{ key = "spark", value = "true", effect = "NoSchedule" }] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_bad_taint_key" {
   command = plan
 
   variables {
-    spark_executor_node_group = { taints = [{ key = "-spark", effect = "NO_SCHEDULE" }] }
+    node_groups = { spark = { instance_types = ["m5.large"], taints = [{ key = "-spark", effect = "NO_SCHEDULE" }] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "spark_repeated_taint" {
   command = plan
 
   variables {
-    spark_executor_node_group = { taints = [{ key = "a", effect = "NO_SCHEDULE" }, { key = "a", value = "x", effect = "NO_SCHEDULE" }] }
+    node_groups = { spark = { instance_types = ["m5.large"], taints = [{ key = "a", effect = "NO_SCHEDULE" }, { key = "a", value = "x", effect = "NO_SCHEDULE" }] } }
   }
 
-  expect_failures = [var.spark_executor_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "system_min_above_max" {
   command = plan
 
   variables {
-    system_node_group = { min_size = 11 }
+    node_groups = { system = { instance_types = ["m5.large"], min_size = 11, max_size = 10 } }
   }
 
-  expect_failures = [var.system_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "system_bad_instance_type" {
   command = plan
 
   variables {
-    system_node_group = { instance_types = ["M5.LARGE"] }
+    node_groups = { system = { instance_types = ["M5.LARGE"] } }
   }
 
-  expect_failures = [var.system_node_group]
+  expect_failures = [var.node_groups]
 }
 
 run "root_volume_iops_low" {
@@ -455,4 +459,135 @@ run "node_group_name_too_long" {
   }
 
   expect_failures = [aws_eks_node_group.this]
+}
+
+run "group_key_invalid" {
+  command = plan
+
+  variables {
+    node_groups = { "Spark_Executors" = { instance_types = ["m5.large"] } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "too_many_instance_types" {
+  command = plan
+
+  variables {
+    node_groups = { spark = { instance_types = [for i in range(21) : "m5.${i + 1}xlarge"] } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "bottlerocket_settings_on_al2023" {
+  command = plan
+
+  variables {
+    node_groups = { spark = { instance_types = ["m5.large"], user_data = { bottlerocket_settings = "[settings.kubernetes]" } } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "nodeadm_config_on_bottlerocket" {
+  command = plan
+
+  variables {
+    node_groups = { spark = { instance_types = ["m5.large"], ami_type = "BOTTLEROCKET_x86_64", user_data = { nodeadm_config = "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\n" } } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "nodeadm_config_not_a_node_config" {
+  command = plan
+
+  variables {
+    node_groups = { spark = { instance_types = ["m5.large"], user_data = { nodeadm_config = "kubelet:\n  config:\n    maxPods: 110\n" } } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "pre_bootstrap_script_without_interpreter" {
+  command = plan
+
+  variables {
+    node_groups = { spark = { instance_types = ["m5.large"], user_data = { pre_bootstrap_script = "sysctl -w vm.max_map_count=262144" } } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "user_data_too_long" {
+  command = plan
+
+  variables {
+    node_groups = { spark = { instance_types = ["m5.large"], user_data = { pre_bootstrap_script = "#!/bin/bash\n${join("", [for i in range(1000) : "echo 0123456789\n"])}" } } }
+  }
+
+  expect_failures = [var.node_groups]
+}
+
+run "vpc_id_invalid" {
+  command = plan
+
+  variables {
+    vpc_id = "vpc-xyz"
+  }
+
+  expect_failures = [var.vpc_id]
+}
+
+run "cluster_security_group_id_invalid" {
+  command = plan
+
+  variables {
+    cluster_security_group_id = "cluster-sg"
+  }
+
+  expect_failures = [var.cluster_security_group_id]
+}
+
+run "node_security_group_id_invalid" {
+  command = plan
+
+  variables {
+    node_security_group_ids = { extra = "sg_0123" }
+  }
+
+  expect_failures = [var.node_security_group_ids]
+}
+
+run "too_many_node_security_groups" {
+  command = plan
+
+  variables {
+    node_security_group_ids = { a = "sg-0a000001", b = "sg-0a000002", c = "sg-0a000003", d = "sg-0a000004" }
+  }
+
+  expect_failures = [var.node_security_group_ids]
+}
+
+run "security_groups_without_the_cluster_security_group" {
+  command = plan
+
+  variables {
+    node_security_group_ids = { extra = "sg-0a000001" }
+  }
+
+  expect_failures = [aws_launch_template.this]
+}
+
+run "node_security_group_without_vpc" {
+  command = plan
+
+  variables {
+    create_node_security_group = true
+    cluster_security_group_id  = "sg-0c000001"
+  }
+
+  expect_failures = [aws_security_group.node]
 }

@@ -180,6 +180,36 @@ run "single_nat_gateway" {
   }
 }
 
+run "given_nat_eips_replace_the_modules_own" {
+  command   = apply
+  state_key = "given_nat_eips"
+
+  variables {
+    nat_eip_allocation_ids = { "eu-west-1b" = "eipalloc-0b000000000000001" }
+  }
+
+  assert {
+    condition     = keys(aws_eip.nat) == ["eu-west-1a", "eu-west-1c"] && aws_nat_gateway.this["eu-west-1b"].allocation_id == "eipalloc-0b000000000000001"
+    error_message = "A zone with a given Elastic IP must use it and create none of its own."
+  }
+
+  assert {
+    condition     = aws_nat_gateway.this["eu-west-1a"].allocation_id == aws_eip.nat["eu-west-1a"].id
+    error_message = "The other zones keep their own Elastic IPs."
+  }
+}
+
+run "nat_eip_for_a_zone_without_nat_gateway" {
+  command = plan
+
+  variables {
+    single_nat_gateway     = true
+    nat_eip_allocation_ids = { "eu-west-1b" = "eipalloc-0b000000000000001" }
+  }
+
+  expect_failures = [aws_nat_gateway.this]
+}
+
 run "no_nat_gateway" {
   command = plan
 

@@ -470,3 +470,33 @@ run "database_subnets_size" {
 
   expect_failures = [var.database_subnets]
 }
+
+run "nat_eip_allocation_id_invalid" {
+  command = plan
+
+  variables {
+    nat_eip_allocation_ids = { "eu-west-1a" = "eip-0123" }
+  }
+
+  expect_failures = [var.nat_eip_allocation_ids]
+}
+
+run "nat_eip_for_an_unknown_zone" {
+  command = plan
+
+  variables {
+    nat_eip_allocation_ids = { "us-east-1a" = "eipalloc-0a000000000000001" }
+  }
+
+  expect_failures = [var.nat_eip_allocation_ids]
+}
+
+run "nat_eip_given_twice" {
+  command = plan
+
+  variables {
+    nat_eip_allocation_ids = { "eu-west-1a" = "eipalloc-0a000000000000001", "eu-west-1b" = "eipalloc-0a000000000000001" }
+  }
+
+  expect_failures = [var.nat_eip_allocation_ids]
+}

@@ -240,7 +240,7 @@ pub fn schema() -> Schema {
             .attr(Attribute::string("on_delete_owned_objects").default("fail").validate(one_of(&["reassign_to_admin", "drop", "fail"])).describe("PostgreSQL, on destroy, when the role owns objects: `reassign_to_admin` (`REASSIGN OWNED BY ... TO <admin>`), `drop` (`DROP OWNED`, dropping them) or `fail` (the default: stop with a list of the databases). Privileges are always revoked."))
             .attr(Attribute::string("secret_arn").computed().use_state_for_unknown().describe("ARN of the secret holding `engine, host, port, username, password, dbname` (+ `masterarn`)."))
             .attr(Attribute::string("secret_version_id").computed().use_state_for_unknown().describe("The secret version (AWSCURRENT) that holds the password; changes when a new password is written, also by rotation."))
-            .attr(Attribute::string("rotation_binding").computed().use_state_for_unknown().describe("JSON binding the secret to this user for the rotation function (`secret_arn`, `engine`, `host`, `port`, `dbname`, `username`, `admin_secret_arn`): pass it to modules/secret-rotation (`secrets[*].binding`), which writes it into the function's configuration. The function rotates only the account bound here, whatever a writer of the secret puts in its JSON or tags (see docs/security-model.md). Null with IAM authentication."))
+            .attr(Attribute::string("rotation_binding").computed().use_state_for_unknown().describe("JSON binding the secret to this user for the rotation function (`secret_arn`, `engine`, `host`, `port`, `dbname`, `username`, `admin_secret_arn`): pass it to modules/secret-rotation (`secrets[*].binding`), which writes it into the function's configuration. The function rotates only the account bound here, whatever a writer of the secret puts in its JSON or tags (see docs/guides/security-model.md). Null with IAM authentication."))
             .block(endpoint_block())
             .block(grant_block()),
     )
@@ -1940,7 +1940,12 @@ impl Resource<ProviderData> for DbUser {
             let written = if secret_missing {
                 // The configured name, or (planned unknown) a new unique one.
                 let name = new_secret_name(&st);
-                let tags = data.merged_tags(st.tags.as_ref());
+                let mut tags = data.merged_tags(st.tags.as_ref());
+                // Marked like a create's secret, so an interrupted re-creation is adopted next time.
+                tags.insert(
+                    rules::OWNER_TAG.to_owned(),
+                    rules::owner_tag_value(st.id.as_deref().unwrap_or_default()),
+                );
                 secret::create(
                     &sm_client,
                     &name,

@@ -1,20 +1,26 @@
-//! Memory and vCPU of the common Amazon RDS DB instance classes.
+//! Memory and vCPU of the Amazon RDS DB instance classes a metastore runs on.
 //!
 //! The parameter rules need the size of the instance to check absolute values
 //! (a 70 GiB buffer pool does not fit a 16 GiB instance) and to size the few
 //! parameters RDS cannot express as a formula. The table covers the burstable
 //! classes `db.t3` / `db.t4g` (`micro` to `2xlarge`) and the general-purpose and
-//! memory-optimized classes `db.m5`, `db.m6g`, `db.m6i`, `db.m7g`, `db.r5`,
-//! `db.r6g`, `db.r6i`, `db.r7g` (`large` to `8xlarge`), with the nominal memory
-//! and vCPU count from the hardware specifications in the Amazon RDS User Guide
-//! ("Hardware specifications for DB instance classes"). `db.m7g` / `db.r7g`
-//! follow the same 4 GiB and 8 GiB per vCPU ratios as their predecessors.
+//! memory-optimized classes RDS for MySQL and PostgreSQL sell today, each in
+//! every size RDS offers: `db.m5` / `db.r5` (Intel, to `24xlarge`), `db.m6g` /
+//! `db.r6g` and `db.m7g` / `db.r7g` (Graviton2/3, to `16xlarge`), `db.m6i` /
+//! `db.r6i` (Intel, to `32xlarge`), `db.m7i` / `db.r7i` (Intel, to `48xlarge`)
+//! and `db.m8g` / `db.r8g` (Graviton4, to `48xlarge`). Sources: "DB instance
+//! class types" and "Hardware specifications for DB instance classes" in the
+//! Amazon RDS User Guide. Every non-burstable size has the EC2 vCPU count of its
+//! size name (large 2, xlarge 4, ... 48xlarge 192) and the memory ratio of its
+//! kind: 4 GiB per vCPU for `m`, 8 GiB per vCPU for `r`.
 //!
 //! Note that RDS's `DBInstanceClassMemory` formula variable is somewhat *lower*
 //! than the nominal memory listed here (RDS subtracts what the OS and its own
 //! agents reserve), so the nominal figure is an upper bound.
 //!
 //! Pure logic: no I/O.
+
+use std::sync::LazyLock;
 
 use thiserror::Error;
 
@@ -42,79 +48,164 @@ impl InstanceClass {
     }
 }
 
-const fn class(
-    name: &'static str,
-    family: &'static str,
-    size: &'static str,
-    memory_gib: u32,
-    vcpu: u32,
-    burstable: bool,
-) -> InstanceClass {
-    InstanceClass {
-        name,
-        family,
-        size,
-        memory_gib,
-        vcpu,
-        burstable,
-    }
-}
-
-/// Every instance class this module knows, grouped by type, smallest first.
-static CLASSES: [InstanceClass; 52] = [
-    class("db.t3.micro", "t3", "micro", 1, 2, true),
-    class("db.t3.small", "t3", "small", 2, 2, true),
-    class("db.t3.medium", "t3", "medium", 4, 2, true),
-    class("db.t3.large", "t3", "large", 8, 2, true),
-    class("db.t3.xlarge", "t3", "xlarge", 16, 4, true),
-    class("db.t3.2xlarge", "t3", "2xlarge", 32, 8, true),
-    class("db.t4g.micro", "t4g", "micro", 1, 2, true),
-    class("db.t4g.small", "t4g", "small", 2, 2, true),
-    class("db.t4g.medium", "t4g", "medium", 4, 2, true),
-    class("db.t4g.large", "t4g", "large", 8, 2, true),
-    class("db.t4g.xlarge", "t4g", "xlarge", 16, 4, true),
-    class("db.t4g.2xlarge", "t4g", "2xlarge", 32, 8, true),
-    class("db.m5.large", "m5", "large", 8, 2, false),
-    class("db.m5.xlarge", "m5", "xlarge", 16, 4, false),
-    class("db.m5.2xlarge", "m5", "2xlarge", 32, 8, false),
-    class("db.m5.4xlarge", "m5", "4xlarge", 64, 16, false),
-    class("db.m5.8xlarge", "m5", "8xlarge", 128, 32, false),
-    class("db.m6g.large", "m6g", "large", 8, 2, false),
-    class("db.m6g.xlarge", "m6g", "xlarge", 16, 4, false),
-    class("db.m6g.2xlarge", "m6g", "2xlarge", 32, 8, false),
-    class("db.m6g.4xlarge", "m6g", "4xlarge", 64, 16, false),
-    class("db.m6g.8xlarge", "m6g", "8xlarge", 128, 32, false),
-    class("db.m6i.large", "m6i", "large", 8, 2, false),
-    class("db.m6i.xlarge", "m6i", "xlarge", 16, 4, false),
-    class("db.m6i.2xlarge", "m6i", "2xlarge", 32, 8, false),
-    class("db.m6i.4xlarge", "m6i", "4xlarge", 64, 16, false),
-    class("db.m6i.8xlarge", "m6i", "8xlarge", 128, 32, false),
-    class("db.m7g.large", "m7g", "large", 8, 2, false),
-    class("db.m7g.xlarge", "m7g", "xlarge", 16, 4, false),
-    class("db.m7g.2xlarge", "m7g", "2xlarge", 32, 8, false),
-    class("db.m7g.4xlarge", "m7g", "4xlarge", 64, 16, false),
-    class("db.m7g.8xlarge", "m7g", "8xlarge", 128, 32, false),
-    class("db.r5.large", "r5", "large", 16, 2, false),
-    class("db.r5.xlarge", "r5", "xlarge", 32, 4, false),
-    class("db.r5.2xlarge", "r5", "2xlarge", 64, 8, false),
-    class("db.r5.4xlarge", "r5", "4xlarge", 128, 16, false),
-    class("db.r5.8xlarge", "r5", "8xlarge", 256, 32, false),
-    class("db.r6g.large", "r6g", "large", 16, 2, false),
-    class("db.r6g.xlarge", "r6g", "xlarge", 32, 4, false),
-    class("db.r6g.2xlarge", "r6g", "2xlarge", 64, 8, false),
-    class("db.r6g.4xlarge", "r6g", "4xlarge", 128, 16, false),
-    class("db.r6g.8xlarge", "r6g", "8xlarge", 256, 32, false),
-    class("db.r6i.large", "r6i", "large", 16, 2, false),
-    class("db.r6i.xlarge", "r6i", "xlarge", 32, 4, false),
-    class("db.r6i.2xlarge", "r6i", "2xlarge", 64, 8, false),
-    class("db.r6i.4xlarge", "r6i", "4xlarge", 128, 16, false),
-    class("db.r6i.8xlarge", "r6i", "8xlarge", 256, 32, false),
-    class("db.r7g.large", "r7g", "large", 16, 2, false),
-    class("db.r7g.xlarge", "r7g", "xlarge", 32, 4, false),
-    class("db.r7g.2xlarge", "r7g", "2xlarge", 64, 8, false),
-    class("db.r7g.4xlarge", "r7g", "4xlarge", 128, 16, false),
-    class("db.r7g.8xlarge", "r7g", "8xlarge", 256, 32, false),
+/// The burstable classes: their memory does not follow a per-vCPU ratio.
+/// (name, type, size, memory GiB, vCPU)
+const BURSTABLE: [(&str, &str, &str, u32, u32); 12] = [
+    ("db.t3.micro", "t3", "micro", 1, 2),
+    ("db.t3.small", "t3", "small", 2, 2),
+    ("db.t3.medium", "t3", "medium", 4, 2),
+    ("db.t3.large", "t3", "large", 8, 2),
+    ("db.t3.xlarge", "t3", "xlarge", 16, 4),
+    ("db.t3.2xlarge", "t3", "2xlarge", 32, 8),
+    ("db.t4g.micro", "t4g", "micro", 1, 2),
+    ("db.t4g.small", "t4g", "small", 2, 2),
+    ("db.t4g.medium", "t4g", "medium", 4, 2),
+    ("db.t4g.large", "t4g", "large", 8, 2),
+    ("db.t4g.xlarge", "t4g", "xlarge", 16, 4),
+    ("db.t4g.2xlarge", "t4g", "2xlarge", 32, 8),
 ];
+
+/// vCPUs of each non-burstable size, in size order.
+const SIZE_VCPU: [(&str, u32); 10] = [
+    ("large", 2),
+    ("xlarge", 4),
+    ("2xlarge", 8),
+    ("4xlarge", 16),
+    ("8xlarge", 32),
+    ("12xlarge", 48),
+    ("16xlarge", 64),
+    ("24xlarge", 96),
+    ("32xlarge", 128),
+    ("48xlarge", 192),
+];
+
+/// The general-purpose and memory-optimized types: (type, GiB per vCPU, sizes RDS sells).
+const FAMILIES: [(&str, u32, &[&str]); 12] = [
+    (
+        "m5",
+        4,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+        ],
+    ),
+    (
+        "m6g",
+        4,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+        ],
+    ),
+    (
+        "m6i",
+        4,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+            "32xlarge",
+        ],
+    ),
+    (
+        "m7g",
+        4,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+        ],
+    ),
+    (
+        "m7i",
+        4,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+            "48xlarge",
+        ],
+    ),
+    (
+        "m8g",
+        4,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+            "48xlarge",
+        ],
+    ),
+    (
+        "r5",
+        8,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+        ],
+    ),
+    (
+        "r6g",
+        8,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+        ],
+    ),
+    (
+        "r6i",
+        8,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+            "32xlarge",
+        ],
+    ),
+    (
+        "r7g",
+        8,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+        ],
+    ),
+    (
+        "r7i",
+        8,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+            "48xlarge",
+        ],
+    ),
+    (
+        "r8g",
+        8,
+        &[
+            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+            "48xlarge",
+        ],
+    ),
+];
+
+/// Every instance class this module knows, grouped by type, smallest first. Built once from the
+/// tables above; the names live for the whole process.
+static CLASSES: LazyLock<Vec<InstanceClass>> = LazyLock::new(|| {
+    let mut out: Vec<InstanceClass> = BURSTABLE
+        .iter()
+        .map(|&(name, family, size, memory_gib, vcpu)| InstanceClass {
+            name,
+            family,
+            size,
+            memory_gib,
+            vcpu,
+            burstable: true,
+        })
+        .collect();
+    for &(family, gib_per_vcpu, sizes) in &FAMILIES {
+        for &size in sizes {
+            let vcpu = SIZE_VCPU
+                .iter()
+                .find(|(s, _)| *s == size)
+                .map_or(0, |(_, v)| *v);
+            let name: &'static str = Box::leak(format!("db.{family}.{size}").into_boxed_str());
+            out.push(InstanceClass {
+                name,
+                family,
+                size,
+                memory_gib: vcpu * gib_per_vcpu,
+                vcpu,
+                burstable: false,
+            });
+        }
+    }
+    out
+});
 
 /// How many suggestions an unknown-class error carries at most.
 const MAX_SUGGESTIONS: usize = 3;
@@ -169,7 +260,7 @@ fn suggestion_text(suggestions: &[&'static str]) -> String {
 
 /// All known instance classes, grouped by type, smallest first.
 pub fn all() -> &'static [InstanceClass] {
-    &CLASSES
+    CLASSES.as_slice()
 }
 
 /// The instance class types (`t3`, `r6g`, ...) the table covers, in table order.
@@ -370,6 +461,16 @@ mod tests {
             ("db.r6g.large", 16, 2, false),
             ("db.r6i.4xlarge", 128, 16, false),
             ("db.r7g.8xlarge", 256, 32, false),
+            ("db.r7g.16xlarge", 512, 64, false),
+            ("db.m5.24xlarge", 384, 96, false),
+            ("db.r6i.32xlarge", 1024, 128, false),
+            ("db.m7i.48xlarge", 768, 192, false),
+            ("db.r7i.12xlarge", 384, 48, false),
+            ("db.m8g.large", 8, 2, false),
+            ("db.m8g.48xlarge", 768, 192, false),
+            ("db.r8g.large", 16, 2, false),
+            ("db.r8g.12xlarge", 384, 48, false),
+            ("db.r8g.48xlarge", 1536, 192, false),
         ];
         for (name, gib, vcpu, burst) in cases {
             let c = lookup(name).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -384,13 +485,20 @@ mod tests {
 
     #[test]
     fn table_is_consistent() {
-        assert_eq!(all().len(), 52);
+        assert_eq!(
+            all().len(),
+            12 + 8 + 7 + 9 + 7 + 9 + 9 + 8 + 7 + 9 + 7 + 9 + 9
+        );
         assert_eq!(
             families(),
             vec![
-                "t3", "t4g", "m5", "m6g", "m6i", "m7g", "r5", "r6g", "r6i", "r7g"
+                "t3", "t4g", "m5", "m6g", "m6i", "m7g", "m7i", "m8g", "r5", "r6g", "r6i", "r7g",
+                "r7i", "r8g"
             ]
         );
+        for c in all().iter().filter(|c| !c.burstable) {
+            assert!(c.vcpu >= 2, "{}: no vCPU count for its size", c.name);
+        }
         for c in all() {
             assert_eq!(format!("db.{}.{}", c.family, c.size), c.name);
             let per_vcpu = c.memory_gib / c.vcpu;
@@ -445,16 +553,16 @@ mod tests {
         let cases: &[(&str, bool, &str, &[&str])] = &[
             ("db.r6g.medium", true, "db.r6g.large", &["db.r6g.large"]),
             (
-                "db.r6g.16xlarge",
+                "db.r6g.24xlarge",
                 true,
-                "db.r6g.8xlarge",
-                &["db.r6g.8xlarge"],
+                "db.r6g.16xlarge",
+                &["db.r6g.16xlarge"],
             ),
             ("db.r6g.xlarg", true, "db.r6g.xlarge", &["db.r6g.xlarge"]),
             ("db.t3.nano", true, "db.t3.micro", &["db.t3.micro"]),
             ("db.r6gd.large", false, "db.r6g.large", &["db.r6g.large"]),
             (
-                "db.r8g.large",
+                "db.r9g.large",
                 false,
                 "db.r6g.large",
                 &["db.r6g.large", "db.r7g.large"],
@@ -503,7 +611,9 @@ mod tests {
         let err = lookup("db.r6g.medium").expect_err("unknown");
         let msg = err.to_string();
         assert!(
-            msg.contains("known sizes of this type: large, xlarge, 2xlarge, 4xlarge, 8xlarge"),
+            msg.contains(
+                "known sizes of this type: large, xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge"
+            ),
             "{msg}"
         );
     }
@@ -513,8 +623,8 @@ mod tests {
         let msg = lookup("db.x2g.large").expect_err("unknown").to_string();
         assert!(
             msg.contains(
-                "(types covered: db.t3, db.t4g, db.m5, db.m6g, db.m6i, db.m7g, db.r5, db.r6g, \
-                 db.r6i, db.r7g)"
+                "(types covered: db.t3, db.t4g, db.m5, db.m6g, db.m6i, db.m7g, db.m7i, db.m8g, \
+                 db.r5, db.r6g, db.r6i, db.r7g, db.r7i, db.r8g)"
             ),
             "{msg}"
         );

@@ -1,7 +1,8 @@
 
 terraform {
   required_providers {
-    aws = { source = "hashicorp/aws" }
+    aws         = { source = "hashicorp/aws" }
+    logexaminer = { source = "logexaminer/logexaminer" }
   }
 }
 
@@ -24,6 +25,19 @@ resource "terraform_data" "policy_arn" {
   input = "arn:aws:iam::111122223333:policy/logexaminer-nodes"
 }
 
+# The VPC, the cluster security group EKS creates and another module's security group: IDs known after apply.
+resource "terraform_data" "vpc_id" {
+  input = "vpc-0a000000000000001"
+}
+
+resource "terraform_data" "cluster_security_group_id" {
+  input = "sg-0c000000000000001"
+}
+
+resource "terraform_data" "monitoring_security_group_id" {
+  input = "sg-0d000000000000001"
+}
+
 module "node_groups" {
   source = "../.."
 
@@ -33,6 +47,11 @@ module "node_groups" {
 
   root_volume                  = { kms_key_arn = terraform_data.kms_key_arn.output }
   iam_role_additional_policies = { nodes = terraform_data.policy_arn.output }
+
+  vpc_id                     = terraform_data.vpc_id.output
+  cluster_security_group_id  = terraform_data.cluster_security_group_id.output
+  create_node_security_group = true
+  node_security_group_ids    = { monitoring = terraform_data.monitoring_security_group_id.output }
 }
 
 output "node_group_keys" {

@@ -16,11 +16,18 @@ resource "terraform_data" "kms_key_arn" {
   input = "arn:aws:kms:eu-west-1:111122223333:key/0b3a7c1e-1111-2222-3333-444455556666"
 }
 
+# An Elastic IP kept in another configuration, so partners' allow-lists survive a rebuild of the VPC.
+resource "terraform_data" "nat_eip_allocation_id" {
+  input = "eipalloc-0a000000000000001"
+}
+
 module "existing_log_group" {
   source = "../.."
 
   name = "logexaminer"
   azs  = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+  nat_eip_allocation_ids = { "eu-west-1a" = terraform_data.nat_eip_allocation_id.output }
 
   flow_log = {
     enabled          = true
