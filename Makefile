@@ -13,12 +13,13 @@ PYTHON    := $(CURDIR)/.tools/venv/bin/python
 include Makefile.rig.mk
 
 .PHONY: help build release test demo setup-demo docs bench lambda fmt fmt-check clippy unit hcl-test tools-test clean
-.PHONY: dist install-test bench-quick
+.PHONY: dist install-test bench-quick diagram
 
 help:
 	@echo "make demo   - the kit's job end to end on local databases and emulated AWS (moto), torn down after"
 	@echo "make test   - run every check and test (what CI runs)"
 	@echo "make docs   - regenerate docs/ from the provider schema and examples/"
+	@echo "make diagram - redraw docs/architecture/complete.svg from examples/complete"
 	@echo "make bench  - print performance figures"
 	@echo "make lambda - build dist/rotation-lambda.zip"
 	@echo "make dist   - release zips, signed SHA256SUMS, manifest and a provider mirror in dist/ (GPG_FINGERPRINT)"
@@ -59,6 +60,10 @@ docs:
 # module tests run in `unit`.
 hcl-test: setup
 	HCL_TEST_RUST=0 bash scripts/hcl_test.sh
+
+# Redraws docs/architecture/complete.svg from `terraform graph` of examples/complete (hcl-test checks it).
+diagram: setup
+	UPDATE_DIAGRAM=1 HCL_TEST_RUST=0 bash scripts/hcl_test.sh examples/complete
 
 test: setup fmt-check clippy unit tools-test hcl-test install-test bench-quick demo
 	@echo "make test: all checks passed"

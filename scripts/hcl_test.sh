@@ -9,7 +9,8 @@
 #   4. `terraform fmt -check` of modules/ and examples/;
 #   5. for every module and example (in a scratch copy, so the tree gets no .terraform/ or lock files):
 #      `terraform init`, `terraform validate`, and `terraform test` when it has tests/*.tftest.hcl;
-#   6. `tools/gen_module_docs.py --check` (README tables up to date);
+#   6. `tools/gen_module_docs.py --check` (README tables up to date), and docs/architecture/complete.svg drawn from
+#      `terraform graph` of examples/complete (`tools/architecture_diagram.py --check`; UPDATE_DIAGRAM=1 rewrites it);
 #   7. `tools/aws_schema/check_hcl_refs.py` against both providers' schemas as Terraform reports them
 #      (`terraform providers schema -json`);
 #   8. `cargo test -p terraform-provider-aws-standin -p logexaminer-module-tests`: the stand-in's fake rules and its
@@ -160,6 +161,22 @@ for rel in "${DIRS[@]}"; do
     [[ -d "$dir" ]] || { record "$rel: exists" FAIL "no such directory"; continue; }
     run "$rel: init" "$LOGS/$slug-init.log" "$TF" -chdir="$dir" init -input=false -no-color || continue
     run "$rel: validate" "$LOGS/$slug-validate.log" "$TF" -chdir="$dir" validate -no-color || continue
+    # The architecture picture of the complete example, drawn from `terraform graph`, must match the configuration.
+    if [[ "$rel" == examples/complete ]]; then
+        if "$TF" -chdir="$dir" graph >"$WORK/complete-graph.dot" 2>"$LOGS/$slug-graph.log"; then
+            if [[ "${UPDATE_DIAGRAM:-0}" == 1 ]]; then
+                run "$rel: architecture diagram written" "$LOGS/$slug-diagram.log" "$PY" "$ROOT/tools/architecture_diagram.py" \
+                    --title "LogExaminer platform (examples/complete)" --write "$ROOT/docs/architecture/complete.svg" \
+                    <"$WORK/complete-graph.dot"
+            else
+                run "$rel: architecture diagram up to date" "$LOGS/$slug-diagram.log" "$PY" "$ROOT/tools/architecture_diagram.py" \
+                    --title "LogExaminer platform (examples/complete)" --check "$ROOT/docs/architecture/complete.svg" \
+                    <"$WORK/complete-graph.dot"
+            fi
+        else
+            record "$rel: terraform graph" FAIL "log: ${LOGS#"$ROOT"/}/$slug-graph.log"
+        fi
+    fi
     # A directory whose lock file names both providers can report both schemas.
     if [[ -z "$SCHEMA_DIR" ]] && grep -q 'hashicorp/aws' "$dir/.terraform.lock.hcl" 2>/dev/null &&
         grep -q 'logexaminer/logexaminer' "$dir/.terraform.lock.hcl"; then

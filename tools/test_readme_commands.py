@@ -28,6 +28,8 @@ COVERAGE: dict[str, tuple[str, str]] = {
     "make dist": ("tests/install/test_install.py", '["make", "--no-print-directory", "dist"]'),
     # `make docs` is the docs test with UPDATE_DOCS=1 (write instead of compare); `make unit` runs the test.
     "make docs": ("provider/tests/docs.rs", "UPDATE_DOCS"),
+    # `make diagram` is hcl-test's diagram check with UPDATE_DIAGRAM=1 (write instead of compare).
+    "make diagram": ("scripts/hcl_test.sh", "UPDATE_DIAGRAM"),
     # `make fmt` runs the two formatters that `make fmt-check` runs with --check.
     "make fmt": ("Makefile", "fmt-check: setup\n\tcargo fmt --all -- --check"),
     "scripts/mysql.sh": ("tools/test_readme_commands.py", '"scripts/mysql.sh", "start"'),

@@ -87,10 +87,11 @@ module "metastore" {
   engine_version = "8.0"
   instance_class = "db.r6g.large"
 
-  vpc_id                     = module.vpc.vpc_id
-  subnet_ids                 = module.vpc.private_subnet_ids
-  availability_zones         = var.azs
-  allowed_security_group_ids = compact([var.eks_cluster_security_group_id])
+  vpc_id             = module.vpc.vpc_id
+  subnet_ids         = module.vpc.private_subnet_ids
+  availability_zones = var.azs
+  # The cluster security group EKS attaches to the managed nodes (and the control plane).
+  allowed_security_group_ids = [module.eks.cluster_security_group_id]
 
   multi_az           = true
   read_replica_count = 2
@@ -114,13 +115,141 @@ module "metastore" {
 }
 
 ################################################################################
+# Rotation of every metastore secret, with rollback notices
+################################################################################
+
+# The master secret (the module's generated mode, single user) and every metastore user's secret, rotated by the
+# LogExaminer function inside the VPC; RotationFailed and RotationAbandoned events and the function's own
+# rollback notices go to the module's SNS topic (subscribe your on-call to `rotation_notifications_topic_arn`).
+module "rotation" {
+  source = "../../modules/secret-rotation"
+
+  name                        = "${var.name}-rotation"
+  vpc_id                      = module.vpc.vpc_id
+  subnet_ids                  = module.vpc.private_subnet_ids
+  database_security_group_ids = { metastore = module.metastore.security_group_id }
+  database_port               = 3306
+
+  secrets = module.metastore.rotation_secrets
+}
+
+################################################################################
+# EKS cluster and Pod Identity roles
+################################################################################
+
+module "eks" {
+  source = "../../modules/eks-cluster"
+
+  name               = var.eks_cluster_name
+  kubernetes_version = var.kubernetes_version
+  vpc_id             = module.vpc.vpc_id
+  subnet_ids         = module.vpc.private_subnet_ids
+
+  access_entries = {
+    for k, arn in var.cluster_admin_role_arns : k => {
+      principal_arn = arn
+      policy_associations = {
+        admin = { policy_arn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
+      }
+    }
+  }
+
+  pod_identities = {
+    spark = {
+      namespace          = "spark"
+      service_account    = "spark"
+      attach_policy_json = true
+      policy_json        = data.aws_iam_policy_document.spark.json
+    }
+    cluster-autoscaler = {
+      namespace          = "kube-system"
+      service_account    = "cluster-autoscaler"
+      attach_policy_json = true
+      policy_json        = data.aws_iam_policy_document.cluster_autoscaler.json
+    }
+  }
+}
+
+# Spark reads raw logs and writes its event logs, nothing else of the bucket, through the bucket's own key.
+data "aws_iam_policy_document" "spark" {
+  statement {
+    sid       = "ListTheSparkPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = [module.logs.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["raw/", "raw/*", "spark-events/", "spark-events/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadRawLogs"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.logs.bucket_arn}/raw/*"]
+  }
+
+  statement {
+    sid       = "WriteSparkEventLogs"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${module.logs.bucket_arn}/spark-events/*"]
+  }
+
+  statement {
+    sid       = "UseTheBucketKeyThroughS3"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [module.logs.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${var.region}.amazonaws.com"]
+    }
+  }
+}
+
+# The cluster autoscaler's minimal permissions (its AWS cloud provider documentation): discover groups anywhere,
+# change only the Auto Scaling groups tagged as this cluster's (modules/eks-node-groups puts the tag there).
+data "aws_iam_policy_document" "cluster_autoscaler" {
+  statement {
+    sid = "Discover"
+    actions = [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DescribeLaunchConfigurations",
+      "autoscaling:DescribeScalingActivities",
+      "autoscaling:DescribeTags",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ec2:GetInstanceTypesFromInstanceRequirements",
+      "eks:DescribeNodegroup",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ScaleThisClustersGroups"
+    actions   = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.eks_cluster_name}"
+      values   = ["owned"]
+    }
+  }
+}
+
+################################################################################
 # EKS node groups for Spark
 ################################################################################
 
 module "node_groups" {
   source = "../../modules/eks-node-groups"
 
-  cluster_name     = var.eks_cluster_name
+  cluster_name     = module.eks.cluster_name
   name             = var.name
   subnet_ids_by_az = module.vpc.private_subnet_ids_by_az
   one_group_per_az = true

@@ -37,3 +37,28 @@ output "node_groups" {
   description = "EKS node groups."
   value       = module.node_groups.node_groups
 }
+
+output "eks_cluster_name" {
+  description = "Name of the EKS cluster."
+  value       = module.eks.cluster_name
+}
+
+output "eks_cluster_endpoint" {
+  description = "Private endpoint of the EKS API server."
+  value       = module.eks.cluster_endpoint
+}
+
+output "pod_identity_role_arns" {
+  description = "IAM roles of the Spark and cluster-autoscaler service accounts (EKS Pod Identity)."
+  value       = module.eks.pod_identity_role_arns
+}
+
+output "rotation_function_arn" {
+  description = "The rotation function of the metastore secrets."
+  value       = module.rotation.function_arn
+}
+
+output "rotation_notifications_topic_arn" {
+  description = "SNS topic of rotation failures and rollbacks (the function's notices and EventBridge's RotationFailed events)."
+  value       = module.rotation.topic_arn
+}

@@ -17,15 +17,22 @@ variable "azs" {
 }
 
 variable "eks_cluster_name" {
-  description = "Name of the existing EKS cluster the node groups join."
+  description = "Name of the EKS cluster."
   type        = string
   default     = "logexaminer"
 }
 
-variable "eks_cluster_security_group_id" {
-  description = "Security group of the EKS cluster (attached to the nodes of managed node groups); allowed into the metastore database. Null allows nothing yet."
+variable "kubernetes_version" {
+  description = "Kubernetes version of the cluster."
   type        = string
-  default     = null
+  default     = "1.33"
+}
+
+variable "cluster_admin_role_arns" {
+  description = "IAM roles given cluster-admin through EKS access entries, keyed by names you choose (the cluster's creator gets no implicit admin)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
 }
 
 variable "logs_bucket_name" {

@@ -68,6 +68,15 @@ mock_provider "aws" {
     }
   }
 
+  # The cluster security group EKS creates (allowed into the database, which validates the ID).
+  mock_resource "aws_eks_cluster" {
+    defaults = {
+      vpc_config = {
+        cluster_security_group_id = "sg-0fedcba9876543210"
+      }
+    }
+  }
+
   mock_resource "aws_db_instance" {
     defaults = {
       master_user_secret = [{
@@ -105,8 +114,31 @@ override_resource {
   target = module.logs.logexaminer_s3_tier_policy.this
 }
 
+# Node group sizes: none read from EKS here, so the initial sizes apply.
+override_data {
+  target = module.node_groups.data.logexaminer_eks_node_group_scaling.this[0]
+  values = {
+    desired_sizes = {}
+  }
+}
+
+override_data {
+  target = module.rotation.data.logexaminer_rotation_function_package.this[0]
+  values = {
+    output_path      = "rotation-lambda.zip"
+    source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    runtime          = "provided.al2023"
+    handler          = "bootstrap"
+    architecture     = "x86_64"
+  }
+}
+
+override_resource {
+  target = module.rotation.logexaminer_secret_rotation.this
+}
+
 variables {
-  eks_cluster_security_group_id = "sg-0fedcba9876543210"
+  cluster_admin_role_arns = { platform = "arn:aws:iam::111122223333:role/platform-admins" }
 }
 
 run "plan" {
@@ -125,6 +157,16 @@ run "plan" {
   assert {
     condition     = length(module.node_groups.node_groups) == 6
     error_message = "Two node group kinds in three zones."
+  }
+
+  assert {
+    condition     = keys(module.eks.pod_identity_role_arns) == ["cluster-autoscaler", "spark"]
+    error_message = "Spark and the cluster autoscaler get Pod Identity roles."
+  }
+
+  assert {
+    condition     = keys(module.rotation.rotations) == ["master"]
+    error_message = "The master secret is rotated (and every user's, once created)."
   }
 }
 
@@ -157,5 +199,10 @@ run "with_metastore_users" {
   assert {
     condition     = length(module.metastore.metastore_user_secret_arns) == 2
     error_message = "Both metastore users must be created with their secrets."
+  }
+
+  assert {
+    condition     = keys(module.rotation.rotations) == ["hive", "hive_readonly", "master"]
+    error_message = "Every metastore secret must be rotated."
   }
 }

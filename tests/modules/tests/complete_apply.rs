@@ -1,8 +1,10 @@
 //! `examples/complete` applied for real: the hashicorp/aws resources by the stand-in (which
 //! invents realistic IDs, so the modules' ID validations run on apply), our provider against
 //! moto (the raw-logs bucket is created in moto first, since the stand-in's bucket is only on
-//! paper). Then a second plan must show no changes, and destroy must remove the tier policy's
-//! lifecycle rules from the bucket.
+//! paper; the stand-in forwards the master secret, the rotation function, its role and topic to
+//! moto, where `logexaminer_secret_rotation` checks and configures them). Then a second plan must
+//! show no changes, and destroy must remove the tier policy's lifecycle rules from the bucket and
+//! leave no rotation behind.
 
 use anyhow::{Context, Result, bail, ensure};
 use module_tests::{AwsSchema, config_files, providers};
@@ -100,7 +102,12 @@ fn complete_example_applies_plans_clean_and_destroys() -> Result<()> {
         .collect();
     let mut wd = TfWorkdir::new(&refs, &providers)?;
     wd.set_envs(moto.env())
-        .set_env("AWS_STANDIN_SCHEMA", schema.path().to_string_lossy());
+        .set_env("AWS_STANDIN_SCHEMA", schema.path().to_string_lossy())
+        .set_env("AWS_STANDIN_FORWARD_ENDPOINT", moto.endpoint())
+        .set_env(
+            "AWS_STANDIN_FORWARD_PYTHON",
+            test_support::repo_root().join(".tools/venv/bin/python").to_string_lossy(),
+        );
 
     tf(&wd, &["init", "-input=false", "-no-color"], &[0])?;
     let applied = tf(
@@ -218,6 +225,35 @@ fn complete_example_applies_plans_clean_and_destroys() -> Result<()> {
             "node group {k}: autoscaling_group_names {asgs:?}"
         );
     }
+
+    // The master secret is rotated by the function in moto, its failures go to the topic.
+    let secret_arn = secret.as_str().unwrap_or_default().to_owned();
+    let described = moto.call(
+        "secretsmanager",
+        "describe_secret",
+        &serde_json::json!({ "SecretId": secret_arn }),
+    )?;
+    let function = value("rotation_function_arn");
+    ensure!(
+        described["RotationEnabled"] == true
+            && described["RotationLambdaARN"] == function
+            && function.as_str().is_some_and(|f| f.contains(":function:logexaminer-rotation")),
+        "the master secret must be rotated by the example's function: {described}"
+    );
+    ensure!(
+        value("rotation_notifications_topic_arn")
+            .as_str()
+            .is_some_and(|t| t.starts_with(&format!("arn:aws:sns:{REGION}:"))),
+        "rotation_notifications_topic_arn {}",
+        value("rotation_notifications_topic_arn")
+    );
+    let roles = value("pod_identity_role_arns");
+    ensure!(
+        roles.as_object().is_some_and(|r| r.len() == 2
+            && r.contains_key("spark")
+            && r.contains_key("cluster-autoscaler")),
+        "pod_identity_role_arns {roles}"
+    );
 
     let ids = lifecycle_rule_ids(&moto)?;
     ensure!(
