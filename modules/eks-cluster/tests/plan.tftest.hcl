@@ -167,8 +167,8 @@ run "defaults" {
   }
 
   assert {
-    condition     = alltrue([for a in aws_eks_addon.this : a.resolve_conflicts_on_create == "OVERWRITE" && a.resolve_conflicts_on_update == "OVERWRITE" && a.addon_version == null])
-    error_message = "Add-ons overwrite conflicts and take the default version unless told otherwise."
+    condition     = alltrue([for a in aws_eks_addon.this : a.resolve_conflicts_on_create == "OVERWRITE" && a.resolve_conflicts_on_update == "OVERWRITE"])
+    error_message = "Add-ons overwrite conflicts unless told otherwise."
   }
 
   assert {
@@ -228,16 +228,9 @@ run "mocked_apply" {
   override_resource {
     target = aws_eks_cluster.this
     values = {
-      vpc_config = [{
+      vpc_config = {
         cluster_security_group_id = "sg-0eks000000000cafe"
-        endpoint_private_access   = true
-        endpoint_public_access    = false
-        public_access_cidrs       = ["0.0.0.0/0"]
-        security_group_ids        = []
-        subnet_ids                = ["subnet-0a000000000000001", "subnet-0b000000000000002", "subnet-0c000000000000003"]
-        vpc_id                    = "vpc-0a1b2c3d4e5f60718"
-        control_plane_egress_mode = ""
-      }]
+      }
     }
   }
 

@@ -711,7 +711,7 @@ run "pod_identity_json_too_long" {
   command = plan
 
   variables {
-    pod_identities = { spark = { namespace = "spark", service_account = "spark", attach_policy_json = true, policy_json = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = join("", [for i in range(10300) : "a"]), Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] }) } }
+    pod_identities = { spark = { namespace = "spark", service_account = "spark", attach_policy_json = true, policy_json = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = [for i in range(400) : "arn:aws:s3:::logexaminer-logs/prefix-${i}/*"] }] }) } }
   }
 
   expect_failures = [var.pod_identities]
