@@ -44,6 +44,14 @@ resource "terraform_data" "bucket_arn" {
   input = "arn:aws:s3:::logexaminer-logs"
 }
 
+# Read at apply only (its bucket ARN is unknown), so its JSON is unknown, and not known to be non-null, at plan.
+data "aws_iam_policy_document" "spark" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${terraform_data.bucket_arn.output}/*"]
+  }
+}
+
 module "given_key" {
   source = "../.."
 
@@ -85,11 +93,8 @@ module "given_key" {
       namespace          = "spark"
       service_account    = "spark-executor"
       attach_policy_json = true
-      policy_json = jsonencode({
-        Version   = "2012-10-17"
-        Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = ["${terraform_data.bucket_arn.output}/*"] }]
-      })
-      policy_arns = { spark = terraform_data.policy_arn.output }
+      policy_json        = data.aws_iam_policy_document.spark.json
+      policy_arns        = { spark = terraform_data.policy_arn.output }
     }
   }
 }
