@@ -39,8 +39,9 @@ const DIR: &str = "examples/readme-stack";
 const REGION: &str = "eu-west-1";
 const BUCKET: &str = "logexaminer-raw-logs";
 
-const MODULES: [&str; 5] = [
+const MODULES: [&str; 6] = [
     "vpc",
+    "eks-cluster",
     "eks-node-groups",
     "rds-metastore",
     "s3-logs",

@@ -14,8 +14,9 @@ use anyhow::{Context, Result, bail, ensure};
 use module_tests::{AwsSchema, config_files, providers};
 use test_support::{Output, TfWorkdir};
 
-const MODULES: [&str; 5] = [
+const MODULES: [&str; 6] = [
     "vpc",
+    "eks-cluster",
     "eks-node-groups",
     "rds-metastore",
     "s3-logs",
@@ -180,6 +181,9 @@ fn readme_examples_compose_into_a_stack_that_plans_in_one_pass() -> Result<()> {
     );
     for address in [
         "module.vpc.aws_vpc.this[0]",
+        "module.eks_cluster.aws_eks_cluster.this[0]",
+        "module.eks_cluster.aws_eks_access_policy_association.this[\"spark-operators/edit\"]",
+        "module.eks_cluster.aws_eks_pod_identity_association.this[\"spark\"]",
         "module.node_groups.aws_eks_node_group.this[\"spark-executor-eu-west-1a\"]",
         "module.metastore.aws_db_instance.this[0]",
         "module.metastore.aws_db_instance.replica[1]",
