@@ -53,6 +53,24 @@ mock_provider "aws" {
     }
   }
 
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = {
+      arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:logexaminer-metastore/master-AbCdEf"
+    }
+  }
+
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn = "arn:aws:lambda:eu-west-1:111122223333:function:logexaminer-rotation"
+    }
+  }
+
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:eu-west-1:111122223333:logexaminer-rotation"
+    }
+  }
+
   mock_resource "aws_kms_key" {
     defaults = {
       arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -108,10 +126,44 @@ override_data {
 
 override_resource {
   target = module.metastore.logexaminer_db_user.this
+  values = {
+    secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:logexaminer-metastore/hive-AbCdEf"
+    rotation_binding = jsonencode({
+      secret_arn       = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:logexaminer-metastore/hive-AbCdEf"
+      engine           = "mysql"
+      host             = "logexaminer-metastore.abcdefghijkl.eu-west-1.rds.amazonaws.com"
+      port             = 3306
+      dbname           = "metastore"
+      username         = "hive"
+      admin_secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:logexaminer-metastore/master-AbCdEf"
+    })
+  }
 }
 
 override_resource {
   target = module.logs.logexaminer_s3_tier_policy.this
+}
+
+# Distinct private subnet IDs (the EKS cluster refuses a repeated subnet; the mock default gives every subnet one ID).
+override_resource {
+  target = module.vpc.aws_subnet.private["eu-west-1a"]
+  values = {
+    id = "subnet-0a000000000000001"
+  }
+}
+
+override_resource {
+  target = module.vpc.aws_subnet.private["eu-west-1b"]
+  values = {
+    id = "subnet-0b000000000000002"
+  }
+}
+
+override_resource {
+  target = module.vpc.aws_subnet.private["eu-west-1c"]
+  values = {
+    id = "subnet-0c000000000000003"
+  }
 }
 
 # Node group sizes: none read from EKS here, so the initial sizes apply.
@@ -174,7 +226,7 @@ run "apply" {
   command = apply
 
   assert {
-    condition     = output.vpc_id == "vpc-0123456789abcdef0" && length(output.private_subnet_ids) == 3
+    condition     = output.vpc_id == "vpc-0123456789abcdef0" && output.private_subnet_ids == ["subnet-0a000000000000001", "subnet-0b000000000000002", "subnet-0c000000000000003"]
     error_message = "The VPC outputs must flow through."
   }
 
