@@ -1212,6 +1212,117 @@ const IAM_ROLE: [Constraint; 3] = iam_rows!("aws_iam_role", "IAM: CreateRole");
 const IAM_ROLE_POLICY: [Constraint; 3] = iam_rows!("aws_iam_role_policy", "IAM: PutRolePolicy");
 
 /// The single-rule rows.
+// ---- EKS control plane, EC2 launch templates, KMS aliases -------------------------------------
+
+fn eks_cluster_subnet_azs(s: &Subject) -> Option<Violation> {
+    let ids: Vec<&str> = items(block(s.config, "vpc_config").attr("subnet_ids"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut zones = std::collections::BTreeSet::new();
+    for id in &ids {
+        // Every subnet must be known to judge the coverage.
+        let az = s
+            .world
+            .find("aws_subnet", "id", id)?
+            .str("availability_zone")?;
+        zones.insert(az);
+    }
+    if ids.is_empty() || zones.len() >= 2 {
+        return None;
+    }
+    v(
+        AttrPath::attribute("vpc_config")
+            .index(0)
+            .attr("subnet_ids".to_string()),
+        "Subnets specified must be in at least two different AZs".to_string(),
+    )
+}
+
+/// A DNS-1123 label (Kubernetes namespace names): at most 63 of a-z, 0-9 and '-', alphanumeric at both ends.
+pub(crate) fn dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn eks_access_entry_groups(s: &Subject) -> Option<Violation> {
+    let bad = items(s.value.attr("kubernetes_groups"))
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|g| g.starts_with("system:"))?;
+    v(
+        at("kubernetes_groups"),
+        format!("The kubernetes group name {bad} is invalid, it cannot start with system:"),
+    )
+}
+
+fn eks_pod_identity_names(s: &Subject) -> Option<Violation> {
+    let ns = s.value.attr("namespace").as_str()?;
+    if !dns_label(ns) {
+        return v(
+            at("namespace"),
+            format!("Namespace {ns} is not a valid Kubernetes namespace name"),
+        );
+    }
+    let sa = s.value.attr("service_account").as_str()?;
+    if sa.len() > 253 || !sa.split('.').all(dns_label) {
+        return v(
+            at("service_account"),
+            format!("Service account {sa} is not a valid Kubernetes service account name"),
+        );
+    }
+    None
+}
+
+/// Bytes encoded by base64 text of this length with this many `=` at the end.
+fn base64_decoded_len(text: &str) -> usize {
+    let t = text.trim_end();
+    let pad = t.bytes().rev().take_while(|b| *b == b'=').count();
+    (t.len() / 4 * 3).saturating_sub(pad)
+}
+
+fn launch_template_user_data(s: &Subject) -> Option<Violation> {
+    let data = s.value.attr("user_data").as_str()?;
+    let n = base64_decoded_len(data);
+    if n <= 16 * 1024 {
+        return None;
+    }
+    v(
+        at("user_data"),
+        format!("User data is limited to 16384 bytes; this user data is {n} bytes."),
+    )
+}
+
+fn kms_alias_name(s: &Subject) -> Option<Violation> {
+    let name = s.value.attr("name").as_str()?;
+    let rest = name.strip_prefix("alias/");
+    let ok = rest.is_some_and(|r| {
+        !r.is_empty()
+            && name.len() <= 256
+            && r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
+    });
+    if !ok {
+        return v(
+            at("name"),
+            format!(
+                "Alias {name} must begin with alias/ followed by letters, digits, '/', '_' and '-'"
+            ),
+        );
+    }
+    if name.starts_with("alias/aws/") {
+        return v(
+            at("name"),
+            format!("Alias {name} begins with the reserved prefix alias/aws/"),
+        );
+    }
+    None
+}
+
 pub(crate) static ROWS: &[Constraint] = &[
     Constraint {
         id: "rds.replica-of-managed-password-source",
@@ -1574,6 +1685,61 @@ pub(crate) static ROWS: &[Constraint] = &[
         outcome: Outcome::Refuse,
         cross: false,
         check: vpc_endpoint_service_name,
+    },
+    Constraint {
+        id: "eks.cluster-subnets-two-azs",
+        types: "aws_eks_cluster",
+        source: "Amazon EKS user guide, View Amazon EKS networking requirements for VPC and subnets (subnets in at least two Availability Zones); Amazon EKS API reference, CreateCluster",
+        operation: "EKS: CreateCluster",
+        code: "InvalidParameterException",
+        verbatim: false,
+        outcome: Outcome::Refuse,
+        cross: true,
+        check: eks_cluster_subnet_azs,
+    },
+    Constraint {
+        id: "eks.access-entry-kubernetes-groups",
+        types: "aws_eks_access_entry",
+        source: "Amazon EKS user guide, Create access entries (Kubernetes group names cannot start with system:); Amazon EKS API reference, CreateAccessEntry",
+        operation: "EKS: CreateAccessEntry",
+        code: "InvalidParameterException",
+        verbatim: false,
+        outcome: Outcome::Refuse,
+        cross: false,
+        check: eks_access_entry_groups,
+    },
+    Constraint {
+        id: "eks.pod-identity-names",
+        types: "aws_eks_pod_identity_association",
+        source: "Amazon EKS API reference, CreatePodIdentityAssociation: namespace and serviceAccount (Kubernetes names: a DNS-1123 label and subdomain)",
+        operation: "EKS: CreatePodIdentityAssociation",
+        code: "InvalidParameterException",
+        verbatim: false,
+        outcome: Outcome::Refuse,
+        cross: false,
+        check: eks_pod_identity_names,
+    },
+    Constraint {
+        id: "ec2.launch-template-user-data-size",
+        types: "aws_launch_template",
+        source: "Amazon EC2 user guide, Run commands when you launch an EC2 instance with user data input (user data is limited to 16 KB in raw form, before base64 encoding); Amazon EC2 API reference, RequestLaunchTemplateData: UserData",
+        operation: "EC2: CreateLaunchTemplate",
+        code: "InvalidUserData.Malformed",
+        verbatim: false,
+        outcome: Outcome::Refuse,
+        cross: false,
+        check: launch_template_user_data,
+    },
+    Constraint {
+        id: "kms.alias-name",
+        types: "aws_kms_alias",
+        source: "AWS KMS API reference, CreateAlias: AliasName (alias/ followed by letters, digits, /, _ and -; at most 256 characters; the alias/aws/ prefix is reserved for AWS managed keys)",
+        operation: "KMS: CreateAlias",
+        code: "InvalidAliasNameException",
+        verbatim: false,
+        outcome: Outcome::Refuse,
+        cross: false,
+        check: kms_alias_name,
     },
 ];
 
@@ -2328,6 +2494,129 @@ mod tests {
         none(
             "aws_db_parameter_group",
             json!({"name": "logexaminer-metastore-mysql8-0"}),
+            &w,
+        );
+    }
+
+    #[test]
+    fn eks_cluster_subnets_cover_two_zones() {
+        let w = world(&[
+            (
+                "aws_subnet",
+                json!({"id": "subnet-a", "availability_zone": "eu-west-1a"}),
+            ),
+            (
+                "aws_subnet",
+                json!({"id": "subnet-a2", "availability_zone": "eu-west-1a"}),
+            ),
+            (
+                "aws_subnet",
+                json!({"id": "subnet-b", "availability_zone": "eu-west-1b"}),
+            ),
+        ]);
+        one(
+            "aws_eks_cluster",
+            json!({"vpc_config": [{"subnet_ids": ["subnet-a", "subnet-a2"]}]}),
+            &w,
+            "eks.cluster-subnets-two-azs",
+            "InvalidParameterException: Subnets specified must be in at least two different AZs",
+        );
+        none(
+            "aws_eks_cluster",
+            json!({"vpc_config": [{"subnet_ids": ["subnet-a", "subnet-b"]}]}),
+            &w,
+        );
+        none(
+            "aws_eks_cluster",
+            json!({"vpc_config": [{"subnet_ids": ["subnet-a", "subnet-z"]}]}),
+            &w,
+        );
+    }
+
+    #[test]
+    fn eks_access_entries_and_pod_identities_use_kubernetes_names() {
+        let w = World::default();
+        one(
+            "aws_eks_access_entry",
+            json!({"kubernetes_groups": ["viewers", "system:masters"]}),
+            &w,
+            "eks.access-entry-kubernetes-groups",
+            "system:masters is invalid",
+        );
+        none(
+            "aws_eks_access_entry",
+            json!({"kubernetes_groups": ["viewers"]}),
+            &w,
+        );
+        one(
+            "aws_eks_pod_identity_association",
+            json!({"namespace": "Spark", "service_account": "spark"}),
+            &w,
+            "eks.pod-identity-names",
+            "Namespace Spark",
+        );
+        one(
+            "aws_eks_pod_identity_association",
+            json!({"namespace": "spark", "service_account": "spark..exec"}),
+            &w,
+            "eks.pod-identity-names",
+            "Service account spark..exec",
+        );
+        none(
+            "aws_eks_pod_identity_association",
+            json!({"namespace": "kube-system", "service_account": "cluster-autoscaler"}),
+            &w,
+        );
+    }
+
+    #[test]
+    fn launch_template_user_data_is_at_most_16_kb() {
+        let w = World::default();
+        assert_eq!(base64_decoded_len("YWJj"), 3);
+        assert_eq!(base64_decoded_len("YWI="), 2);
+        assert_eq!(base64_decoded_len("YQ=="), 1);
+        let big = "A".repeat(16 * 1024 / 3 * 4 + 8);
+        one(
+            "aws_launch_template",
+            json!({"user_data": big}),
+            &w,
+            "ec2.launch-template-user-data-size",
+            "User data is limited to 16384 bytes",
+        );
+        none(
+            "aws_launch_template",
+            json!({"user_data": "A".repeat(16 * 1024 / 3 * 4)}),
+            &w,
+        );
+    }
+
+    #[test]
+    fn kms_alias_names() {
+        let w = World::default();
+        one(
+            "aws_kms_alias",
+            json!({"name": "logexaminer-eks"}),
+            &w,
+            "kms.alias-name",
+            "must begin with alias/",
+        );
+        one(
+            "aws_kms_alias",
+            json!({"name": "alias/aws/eks"}),
+            &w,
+            "kms.alias-name",
+            "reserved prefix alias/aws/",
+        );
+        one(
+            "aws_kms_alias",
+            json!({"name": "alias/logexaminer eks"}),
+            &w,
+            "kms.alias-name",
+            "must begin with alias/",
+        );
+        none(
+            "aws_kms_alias",
+            json!({"name": "alias/logexaminer/eks-secrets"}),
             &w,
         );
     }

@@ -106,7 +106,9 @@ fn complete_example_applies_plans_clean_and_destroys() -> Result<()> {
         .set_env("AWS_STANDIN_FORWARD_ENDPOINT", moto.endpoint())
         .set_env(
             "AWS_STANDIN_FORWARD_PYTHON",
-            test_support::repo_root().join(".tools/venv/bin/python").to_string_lossy(),
+            test_support::repo_root()
+                .join(".tools/venv/bin/python")
+                .to_string_lossy(),
         );
 
     tf(&wd, &["init", "-input=false", "-no-color"], &[0])?;
@@ -237,7 +239,9 @@ fn complete_example_applies_plans_clean_and_destroys() -> Result<()> {
     ensure!(
         described["RotationEnabled"] == true
             && described["RotationLambdaARN"] == function
-            && function.as_str().is_some_and(|f| f.contains(":function:logexaminer-rotation")),
+            && function
+                .as_str()
+                .is_some_and(|f| f.contains(":function:logexaminer-rotation")),
         "the master secret must be rotated by the example's function: {described}"
     );
     ensure!(

@@ -146,6 +146,29 @@ resource "aws_s3_bucket" "bad_name" {
   bucket = "Raw_Logs"
 }
 
+resource "aws_eks_access_entry" "system_group" {
+  cluster_name      = "lx"
+  principal_arn     = "arn:aws:iam::123456789012:role/admins"
+  kubernetes_groups = ["system:masters"]
+}
+
+resource "aws_eks_pod_identity_association" "bad_namespace" {
+  cluster_name    = "lx"
+  namespace       = "Spark_Jobs"
+  service_account = "spark"
+  role_arn        = "arn:aws:iam::123456789012:role/spark"
+}
+
+resource "aws_launch_template" "huge_user_data" {
+  name      = "huge-user-data"
+  user_data = base64encode(join("", [for i in range(1000) : "echo 0123456789abcdef\n"]))
+}
+
+resource "aws_kms_alias" "reserved" {
+  name          = "alias/aws/logexaminer"
+  target_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+
 resource "aws_secretsmanager_secret_rotation" "too_rare" {
   secret_id           = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf"
   rotation_lambda_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rotate"
@@ -245,6 +268,14 @@ resource "aws_subnet" "one_zone_b" {
 resource "aws_db_subnet_group" "one_zone" {
   name       = "one-zone"
   subnet_ids = [aws_subnet.one_zone_a.id, aws_subnet.one_zone_b.id]
+}
+
+resource "aws_eks_cluster" "one_zone" {
+  name     = "one-zone"
+  role_arn = "arn:aws:iam::123456789012:role/eks-cluster"
+  vpc_config {
+    subnet_ids = [aws_subnet.one_zone_a.id, aws_subnet.one_zone_b.id]
+  }
 }
 
 resource "aws_security_group" "busy" {
@@ -427,6 +458,22 @@ fn plan_refuses_what_aws_refuses_on_one_resource() -> Result<()> {
             "api error InvalidBucketName: The specified bucket is not valid.",
         ),
         (
+            "eks.access-entry-kubernetes-groups",
+            "api error InvalidParameterException: The kubernetes group name system:masters is invalid",
+        ),
+        (
+            "eks.pod-identity-names",
+            "api error InvalidParameterException: Namespace Spark_Jobs is not a valid Kubernetes namespace name",
+        ),
+        (
+            "ec2.launch-template-user-data-size",
+            "api error InvalidUserData.Malformed: User data is limited to 16384 bytes",
+        ),
+        (
+            "kms.alias-name",
+            "api error InvalidAliasNameException: Alias alias/aws/logexaminer begins with the reserved prefix alias/aws/",
+        ),
+        (
             "secretsmanager.rotation-rules",
             "Value '1001' at 'rotationRules.automaticallyAfterDays' failed to satisfy constraint: Member must have value less than or equal to 1000",
         ),
@@ -516,6 +563,12 @@ fn apply_refuses_what_aws_refuses_across_resources() -> Result<()> {
         "error",
         "rds.subnet-group-two-azs",
         "api error DBSubnetGroupDoesNotCoverEnoughAZs: The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: eu-west-1a.",
+    )?;
+    expect(
+        &d,
+        "error",
+        "eks.cluster-subnets-two-azs",
+        "api error InvalidParameterException: Subnets specified must be in at least two different AZs",
     )?;
     let refused_rules = d
         .iter()
