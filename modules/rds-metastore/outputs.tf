@@ -41,6 +41,9 @@ output "parameter_group_family" {
 output "master_user_secret_arn" {
   description = "ARN of the Secrets Manager secret holding the master user's password: the module's RDS-shaped secret (`generated` mode, rotate it with modules/secret-rotation) or the one RDS manages (`managed` mode)."
   value       = local.master_secret_arn
+
+  # Users made elsewhere with this secret as their admin must not read it before its value is written.
+  depends_on = [aws_secretsmanager_secret_version.master]
 }
 
 output "master_password_mode" {

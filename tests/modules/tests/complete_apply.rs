@@ -233,7 +233,7 @@ fn complete_example_applies_plans_clean_and_destroys() -> Result<()> {
     let described = moto.call(
         "secretsmanager",
         "describe_secret",
-        &serde_json::json!({ "SecretId": secret_arn }),
+        &serde_json::json!({ "SecretId": secret_arn, "__region": REGION }),
     )?;
     let function = value("rotation_function_arn");
     ensure!(

@@ -191,8 +191,9 @@ impl Moto {
     /// One AWS API call through boto3 (the venv's): `service` and `op` as boto3 names them
     /// (`"secretsmanager"`, `"list_secrets"`), `args` its keyword arguments. A Lambda `Code.ZipFile` is given
     /// as hex, or as `Code.ZipFilePath` (a local file, for packages too big for a command line); a streamed
-    /// `Payload` comes back as text. Returns the response without `ResponseMetadata`; `Err` with boto3's
-    /// error text when the call fails.
+    /// `Payload` comes back as text. The region is us-east-1 unless `args` has `"__region"` (taken out
+    /// before the call). Returns the response without `ResponseMetadata`; `Err` with boto3's error text when
+    /// the call fails.
     pub fn call(
         &self,
         service: &str,
@@ -214,16 +215,17 @@ import boto3, json, sys
 clients = {}
 results = []
 for service, op, args in json.loads(sys.stdin.read()):
-    if service not in clients:
-        clients[service] = boto3.client(service, endpoint_url=sys.argv[1], region_name="us-east-1",
-                                        aws_access_key_id="test", aws_secret_access_key="test")
+    region = args.pop("__region", "us-east-1")
+    if (service, region) not in clients:
+        clients[(service, region)] = boto3.client(service, endpoint_url=sys.argv[1], region_name=region,
+                                                  aws_access_key_id="test", aws_secret_access_key="test")
     if "ZipFile" in args.get("Code", {}):
         args["Code"]["ZipFile"] = bytes.fromhex(args["Code"]["ZipFile"])
     if "ZipFilePath" in args.get("Code", {}):
         with open(args["Code"].pop("ZipFilePath"), "rb") as f:
             args["Code"]["ZipFile"] = f.read()
     try:
-        r = getattr(clients[service], op)(**args)
+        r = getattr(clients[(service, region)], op)(**args)
     except Exception as e:
         sys.stderr.write(f"{service}.{op} failed: {e}\n")
         sys.exit(1)
