@@ -41,7 +41,7 @@ locals {
   custom_security_groups = var.create_node_security_group || length(var.node_security_group_ids) > 0
   node_security_group_ids = local.custom_security_groups ? concat(
     [var.cluster_security_group_id],
-    aws_security_group.node[*].id,
+    var.create_node_security_group ? [aws_security_group.node[0].id] : [],
     values(var.node_security_group_ids),
   ) : null
 

@@ -12,7 +12,7 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use module_tests::{AwsSchema, config_files, providers};
-use test_support::{Output, TfWorkdir};
+use test_support::{Moto, Output, TfWorkdir};
 
 const MODULES: [&str; 6] = [
     "vpc",
@@ -121,8 +121,10 @@ fn tf(wd: &TfWorkdir, dir: &str, args: &[&str], ok: &[i32]) -> Result<Output> {
     }
 }
 
-/// The modules' `.tf` files (not their tests) plus `extra` files.
-fn workdir(extra: Vec<(String, String)>) -> Result<(TfWorkdir, AwsSchema)> {
+/// The modules' `.tf` files (not their tests) plus `extra` files. Our provider's data sources that read
+/// AWS during plan (`logexaminer_eks_node_group_scaling`) read moto, where the cluster does not exist yet,
+/// as in a new account.
+fn workdir(extra: Vec<(String, String)>, moto: &Moto) -> Result<(TfWorkdir, AwsSchema)> {
     let schema = AwsSchema::get()?;
     let mut files = config_files(&["modules"])?;
     files.retain(|(p, _)| p.ends_with(".tf") && !p.contains("/tests/"));
@@ -132,9 +134,8 @@ fn workdir(extra: Vec<(String, String)>) -> Result<(TfWorkdir, AwsSchema)> {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let mut wd = TfWorkdir::new(&refs, &providers()?)?;
-    wd.set_env("AWS_STANDIN_SCHEMA", schema.path().to_string_lossy())
-        .set_env("AWS_ACCESS_KEY_ID", "test")
-        .set_env("AWS_SECRET_ACCESS_KEY", "test")
+    wd.set_envs(moto.env())
+        .set_env("AWS_STANDIN_SCHEMA", schema.path().to_string_lossy())
         .set_env("AWS_REGION", "eu-west-1")
         .set_env("AWS_EC2_METADATA_DISABLED", "true");
     Ok((wd, schema))
@@ -163,7 +164,8 @@ fn readme_examples_compose_into_a_stack_that_plans_in_one_pass() -> Result<()> {
         );
         extra.push((format!("{DIR}/readme_{}.tf", m.replace('-', "_")), block));
     }
-    let (wd, _schema) = workdir(extra)?;
+    let moto = Moto::start()?;
+    let (wd, _schema) = workdir(extra, &moto)?;
 
     tf(&wd, DIR, &["init", "-input=false", "-no-color"], &[0])?;
     // One pass from an empty state: exit code 2 means the plan succeeded with changes.
@@ -263,7 +265,11 @@ module "query_cache_on_mysql8" {
 #[test]
 fn provider_diagnostics_reach_module_users() -> Result<()> {
     const DIR: &str = "examples/provider-rules";
-    let (wd, _schema) = workdir(vec![(format!("{DIR}/main.tf"), MISTAKES.to_string())])?;
+    let moto = Moto::start()?;
+    let (wd, _schema) = workdir(
+        vec![(format!("{DIR}/main.tf"), MISTAKES.to_string())],
+        &moto,
+    )?;
     tf(&wd, DIR, &["init", "-input=false", "-no-color"], &[0])?;
     let plan = tf(&wd, DIR, &["plan", "-input=false", "-no-color"], &[0, 1])?;
     ensure!(
