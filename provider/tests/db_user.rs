@@ -2092,6 +2092,111 @@ resource "logexaminer_db_user" "u" {{
     Ok(())
 }
 
+/// Values that reach SQL are judged at `terraform validate` by the rules the statement builders use, with the
+/// attribute path: a database name that reads like a wildcard on MariaDB/MySQL, and PUBLIC (or another name
+/// PostgreSQL does not take as a role) among the default-privilege roles, while the RDS master `postgres`
+/// stays allowed.
+#[test]
+fn values_apply_would_refuse_fail_at_validate_with_their_path() -> Result<()> {
+    let user = |engine: &str, grant_db: &str, roles: &str| {
+        let privilege = if engine == "postgres" {
+            "CONNECT"
+        } else {
+            "SELECT"
+        };
+        format!(
+            r#"
+resource "logexaminer_db_user" "u" {{
+  engine   = "{engine}"
+  username = "hive"
+  endpoint {{
+    host     = "db.example.com"
+    database = "metastore"
+  }}
+  admin_secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:admin-AbCdEf"
+  grant {{
+    database   = "{grant_db}"
+    privileges = ["{privilege}"]
+  }}
+  {roles}
+}}
+"#
+        )
+    };
+    // (case, config, expected text in an error that points at the attribute, or none)
+    let cases: [(&str, String, Option<(&str, &str)>); 6] = [
+        (
+            "mysql star",
+            user("mysql", "*", ""),
+            Some(("database", "*")),
+        ),
+        (
+            "mariadb percent",
+            user("mariadb", "%", ""),
+            Some(("database", "%")),
+        ),
+        ("mysql exact", user("mysql", "metastore", ""), None),
+        (
+            "postgres public",
+            user(
+                "postgres",
+                "metastore",
+                r#"default_privilege_roles = ["public"]"#,
+            ),
+            Some(("default_privilege_roles", "public")),
+        ),
+        (
+            "postgres current_user",
+            user(
+                "postgres",
+                "metastore",
+                r#"default_privilege_roles = ["current_user"]"#,
+            ),
+            Some(("default_privilege_roles", "current_user")),
+        ),
+        (
+            "postgres master",
+            user(
+                "postgres",
+                "metastore",
+                r#"default_privilege_roles = ["postgres"]"#,
+            ),
+            None,
+        ),
+    ];
+    for (what, config, want) in cases {
+        let wd = TfWorkdir::new(&[("main.tf", &format!("{HEADER}{config}"))], &[provider()])?;
+        wd.init()?;
+        let v = wd.validate_json()?;
+        let errors: Vec<Value> = v["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| d["severity"] == "error")
+            .collect();
+        match want {
+            None => ensure!(v["valid"] == true, "{what}: {v}"),
+            Some((attr, value)) => {
+                ensure!(v["valid"] == false, "{what}: validate accepted it: {v}");
+                ensure!(
+                    errors.iter().any(|d| {
+                        let text = format!("{} {}", d["summary"], d["detail"]);
+                        let path = d["snippet"]["code"].to_string();
+                        text.contains(value) && (text.contains(attr) || path.contains(attr))
+                    }),
+                    "{what}: no error naming {attr} and {value:?}: {errors:#?}"
+                );
+                ensure!(
+                    errors.iter().all(|d| !d["range"].is_null()),
+                    "{what}: an error without a source range (attribute path): {errors:#?}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A user whose secret is rotated with alternating users (simulated here as the rotation function leaves
 /// it after one rotation: `<user>_clone` with the user's grants holds AWSCURRENT; on PostgreSQL both are
 /// members of `<user>_owner`). Changing `endpoint.database` rewrites the secret with the clone's user and
