@@ -1211,7 +1211,6 @@ const IAM_POLICY: [Constraint; 3] = iam_rows!("aws_iam_policy", "IAM: CreatePoli
 const IAM_ROLE: [Constraint; 3] = iam_rows!("aws_iam_role", "IAM: CreateRole");
 const IAM_ROLE_POLICY: [Constraint; 3] = iam_rows!("aws_iam_role_policy", "IAM: PutRolePolicy");
 
-/// The single-rule rows.
 // ---- EKS control plane, EC2 launch templates, KMS aliases -------------------------------------
 
 fn eks_cluster_subnet_azs(s: &Subject) -> Option<Violation> {
@@ -1323,6 +1322,7 @@ fn kms_alias_name(s: &Subject) -> Option<Violation> {
     None
 }
 
+/// The single-rule rows.
 pub(crate) static ROWS: &[Constraint] = &[
     Constraint {
         id: "rds.replica-of-managed-password-source",
