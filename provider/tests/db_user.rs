@@ -2124,7 +2124,8 @@ resource "logexaminer_db_user" "u" {{
         )
     };
     // (case, config, expected text in an error that points at the attribute, or none)
-    let cases: [(&str, String, Option<(&str, &str)>); 6] = [
+    type Case<'a> = (&'a str, String, Option<(&'a str, &'a str)>);
+    let cases: [Case<'_>; 6] = [
         (
             "mysql star",
             user("mysql", "*", ""),
