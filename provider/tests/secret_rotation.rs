@@ -434,3 +434,58 @@ fn tempfile_dir() -> Result<PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// `rollback_trigger` still works but warns at validate, on the attribute, naming the action that replaces it;
+/// a configuration without it gets no such warning.
+#[test]
+fn rollback_trigger_is_deprecated_in_favour_of_the_action() -> Result<()> {
+    let body = |extra: &str| {
+        format!(
+            r#"
+resource "logexaminer_secret_rotation" "r" {{
+  secret_id                = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hive-AbCdEf"
+  rotation_function_arn    = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
+  automatically_after_days = 30
+  {extra}
+}}
+"#
+        )
+    };
+    for (extra, deprecated) in [(r#"rollback_trigger = "1""#, true), ("", false)] {
+        let wd = TfWorkdir::new(
+            &[("main.tf", &format!("{HEADER}{}", body(extra)))],
+            &[provider()],
+        )?;
+        wd.init()?;
+        let v = wd.validate_json()?;
+        ensure!(v["valid"] == true, "{v}");
+        let ours: Vec<Value> = v["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| d["summary"] == "rollback_trigger is deprecated")
+            .collect();
+        if deprecated {
+            ensure!(ours.len() == 1, "one deprecation warning expected: {v}");
+            let d = &ours[0];
+            ensure!(d["severity"] == "warning", "{d}");
+            ensure!(
+                d["detail"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("logexaminer_rollback_secret")
+                        && t.contains("-invoke=action.logexaminer_rollback_secret")),
+                "{d}"
+            );
+            ensure!(
+                d["snippet"]["code"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("rollback_trigger")),
+                "the warning must point at the attribute: {d}"
+            );
+        } else {
+            ensure!(ours.is_empty(), "no warning without rollback_trigger: {v}");
+        }
+    }
+    Ok(())
+}
