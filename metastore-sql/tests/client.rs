@@ -795,3 +795,75 @@ async fn mysql_only_features() -> Result<()> {
     client.close().await;
     Ok(())
 }
+
+/// A statement stuck behind another session's metadata lock (MySQL error 1205 once the session's
+/// `lock_wait_timeout` passes) fails after about one `lock_timeout`, not after a retry per attempt: a lock
+/// wait has used the whole budget already (the rotation function sizes that budget to fit its invocation).
+/// Once the other session lets go, the same statement goes through.
+async fn lock_waits_stay_within_the_budget(
+    engine: Engine,
+    port: u16,
+    admin_password: &str,
+    exec: &dyn Fn(&str) -> Result<String>,
+) -> Result<()> {
+    use sqlx::Connection;
+    exec(
+        "CREATE DATABASE lockdb; CREATE TABLE lockdb.t (id INT PRIMARY KEY); INSERT INTO lockdb.t VALUES (1);",
+    )?;
+    let url = format!("mysql://root:{admin_password}@127.0.0.1:{port}/lockdb");
+    let mut holder = sqlx::MySqlConnection::connect(&url).await?;
+    let mut tx = holder.begin().await?;
+    sqlx::query("SELECT id FROM t FOR UPDATE")
+        .fetch_all(&mut *tx)
+        .await?;
+
+    let mut admin = opts(engine, port, None, "root", admin_password);
+    admin.lock_timeout = Duration::from_secs(1);
+    let mut client = Client::connect(&admin).await?;
+    let alter = [statements::Statement::plain(
+        "ALTER TABLE lockdb.t ADD COLUMN c INT",
+    )];
+    let started = Instant::now();
+    let err = client
+        .execute(&alter)
+        .await
+        .err()
+        .context("the ALTER did not wait for the other session's metadata lock")?;
+    let waited = started.elapsed();
+    ensure!(
+        err.to_string().contains("1205") || err.to_string().contains("ock wait timeout"),
+        "{err}"
+    );
+    ensure!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(4),
+        "one lock wait of 1 s expected, waited {waited:?}: {err}"
+    );
+    tx.rollback().await?;
+    client.execute(&alter).await?;
+    let cols = exec(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'lockdb' AND table_name = 't';",
+    )?;
+    ensure!(cols.trim() == "2", "{cols}");
+    client.close().await;
+    holder.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_lock_waits_stay_within_the_budget() -> Result<()> {
+    let db = MariaDb::start()?;
+    lock_waits_stay_within_the_budget(Engine::Mariadb, db.port(), db.admin_password(), &|sql| {
+        db.exec(sql)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_lock_waits_stay_within_the_budget() -> Result<()> {
+    let db = Mysql::start()?;
+    lock_waits_stay_within_the_budget(Engine::Mysql, db.port(), db.admin_password(), &|sql| {
+        db.exec(sql)
+    })
+    .await
+    .with_context(|| format!("MySQL server log:\n{}", db.log()))
+}
