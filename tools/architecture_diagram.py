@@ -25,7 +25,7 @@ _NODE = re.compile(r'^\s*"([^"]+)"\s*\[')
 _EDGE = re.compile(r'^\s*"([^"]+)"\s*->\s*"([^"]+)"')
 
 # Layout, in SVG user units.
-_BOX_W = 300
+_BOX_W = 260  # the narrowest box
 _LINE_H = 16
 _HEAD_H = 26
 _PAD = 10
@@ -129,21 +129,50 @@ def _box_h(m: Module) -> int:
     return _HEAD_H + _LINE_H * max(1, len(_lines(m))) + _PAD
 
 
+def _text_w(text: str, size: int = 12) -> int:
+    """A generous estimate of the width of `text` in the sans-serif font at `size` px."""
+    return int(len(text) * size * 0.6) + 1
+
+
 def render(modules: dict[str, Module], edges: set[tuple[str, str]], title: str) -> str:
-    """The SVG text."""
+    """The SVG text. Boxes stand in columns (each as wide as its widest line); an arrow between neighbouring
+    columns is a curve through the gap between them, a longer one runs down its source's left gap, along a lane
+    of its own under all boxes, and up the target's right gap, so no arrow crosses a box."""
     cols = columns(modules, edges)
-    pos: dict[str, tuple[int, int, int]] = {}  # name -> (x, y, height)
-    height = 0
+    widths = [
+        max([_BOX_W] + [_text_w(line) + 2 * _PAD for name in col for line in _lines(modules[name])])
+        for col in cols
+    ]
+    col_of = {name: i for i, col in enumerate(cols) for name in col}
+    pos: dict[str, tuple[int, int, int, int]] = {}  # name -> (x, y, width, height)
+    bottom = 0
+    x = _MARGIN
     for i, col in enumerate(cols):
-        x = _MARGIN + i * (_BOX_W + _COL_GAP)
         y = _MARGIN + _TITLE_H
         for name in col:
             h = _box_h(modules[name])
-            pos[name] = (x, y, h)
+            pos[name] = (x, y, widths[i], h)
             y += h + _ROW_GAP
-        height = max(height, y)
-    width = _MARGIN * 2 + max(1, len(cols)) * _BOX_W + max(0, len(cols) - 1) * _COL_GAP
-    height += _MARGIN
+        bottom = max(bottom, y)
+        x += widths[i] + _COL_GAP
+    width = x - _COL_GAP + _MARGIN
+    ordered = sorted(edges, key=lambda e: (col_of[e[0]] - col_of[e[1]], e))
+    long_edges = [e for e in ordered if col_of[e[0]] - col_of[e[1]] != 1]
+    lane = {e: bottom + 6 + 12 * i for i, e in enumerate(long_edges)}
+    height = bottom + 12 * len(long_edges) + _MARGIN + 14
+
+    # Where arrows leave and arrive: spread along the box's side, in a stable order.
+    leaving: dict[str, list[tuple[str, str]]] = {}
+    arriving: dict[str, list[tuple[str, str]]] = {}
+    for e in ordered:
+        leaving.setdefault(e[0], []).append(e)
+        arriving.setdefault(e[1], []).append(e)
+
+    def port(name: str, e: tuple[str, str], side: dict[str, list[tuple[str, str]]]) -> int:
+        _, y, _, h = pos[name]
+        ports = side[name]
+        return y + h * (ports.index(e) + 1) // (len(ports) + 1)
+
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
@@ -154,32 +183,33 @@ def render(modules: dict[str, Module], edges: set[tuple[str, str]], title: str) 
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{_MARGIN}" y="{_MARGIN + 14}" font-size="16" font-weight="bold">{html.escape(title)}</text>',
     ]
-    # Arrows first, under the boxes: from the user's left edge to the used module's right edge.
-    for a, b in sorted(edges):
-        ax, ay, ah = pos[a]
-        bx, by, bh = pos[b]
-        x1, y1 = ax, ay + ah // 2
-        x2, y2 = bx + _BOX_W, by + bh // 2
-        if x1 <= x2:  # same column (should not happen) or a back edge: route around the top
-            top = min(ay, by) - 12
-            out.append(
-                f'<path d="M {x1} {y1} L {x1 - 12} {y1} L {x1 - 12} {top} L {x2 + 12} {top} L {x2 + 12} {y2} '
-                f'L {x2} {y2}" fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"/>'
-            )
+    # Arrows first, under the boxes: from the user's left side to the used module's right side.
+    for e in ordered:
+        a, b = e
+        ax, _, _, _ = pos[a]
+        bx, _, bw, _ = pos[b]
+        x1, y1 = ax, port(a, e, leaving)
+        x2, y2 = bx + bw, port(b, e, arriving)
+        style = 'fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"'
+        if e not in lane:
+            mid = (x1 + x2) // 2
+            out.append(f'<path d="M {x1} {y1} C {mid} {y1}, {mid} {y2}, {x2} {y2}" {style}/>')
             continue
-        mid = (x1 + x2) // 2
+        ly = lane[e]
+        gap_a = x1 - _COL_GAP // 2 + 10 * (long_edges.index(e) % 4) - 15
+        gap_b = x2 + _COL_GAP // 2 + 10 * (long_edges.index(e) % 4) - 15
         out.append(
-            f'<path d="M {x1} {y1} C {mid} {y1}, {mid} {y2}, {x2} {y2}" fill="none" stroke="#555" '
-            f'stroke-width="1.2" marker-end="url(#arrow)"/>'
+            f'<path d="M {x1} {y1} L {gap_a} {y1} L {gap_a} {ly} L {gap_b} {ly} L {gap_b} {y2} L {x2} {y2}" '
+            f"{style}/>"
         )
     for name in sorted(pos):
-        x, y, h = pos[name]
+        x, y, w, h = pos[name]
         m = modules[name]
         fill = "#eef4fb" if name != "root" else "#f3f3f3"
         label = "this configuration" if name == "root" else name
         out.append(f'<g id="{html.escape(name)}">')
         out.append(
-            f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{h}" rx="6" fill="{fill}" stroke="#2f5d8a" '
+            f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="{fill}" stroke="#2f5d8a" '
             f'stroke-width="1.5"/>'
         )
         out.append(
@@ -192,7 +222,7 @@ def render(modules: dict[str, Module], edges: set[tuple[str, str]], title: str) 
         out.append("</g>")
     out.append(
         f'<text x="{_MARGIN}" y="{height - 8}" font-size="10" fill="#777">Arrows point from a module to the '
-        "modules whose outputs it uses.</text>"
+        "modules whose outputs it uses (Terraform leaves out an arrow that a longer path already implies).</text>"
     )
     out.append("</svg>")
     return "\n".join(out) + "\n"
