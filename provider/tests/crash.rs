@@ -182,25 +182,38 @@ resource "logexaminer_db_user" "u" {{
         Ok(wd)
     }
 
-    /// Secrets under the trial's prefix, not scheduled for deletion: (name, ARN).
+    /// Secrets under the trial's prefix, not scheduled for deletion: (name, ARN). Every page of
+    /// ListSecrets (earlier trials' secrets fill the first pages when the user count is high).
     fn secrets(&self, trial: u32) -> Result<Vec<(String, String)>> {
         let prefix = format!("logexaminer/crash/t{trial}/");
-        let r = self.moto.call(
-            "secretsmanager",
-            "list_secrets",
-            &json!({"MaxResults": 100}),
-        )?;
-        Ok(r["SecretList"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|s| s.get("DeletedDate").is_none())
-            .filter_map(|s| {
-                let name = s["Name"].as_str()?;
-                Some((name.to_owned(), s["ARN"].as_str()?.to_owned()))
-            })
-            .filter(|(name, _)| name.starts_with(&prefix))
-            .collect())
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut args = json!({
+                "MaxResults": 100,
+                "Filters": [{ "Key": "name", "Values": [prefix.clone()] }],
+            });
+            if let Some(t) = &token {
+                args["NextToken"] = json!(t);
+            }
+            let r = self.moto.call("secretsmanager", "list_secrets", &args)?;
+            out.extend(
+                r["SecretList"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s.get("DeletedDate").is_none())
+                    .filter_map(|s| {
+                        let name = s["Name"].as_str()?;
+                        Some((name.to_owned(), s["ARN"].as_str()?.to_owned()))
+                    })
+                    .filter(|(name, _)| name.starts_with(&prefix)),
+            );
+            match r["NextToken"].as_str() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     fn secret_value(&self, arn: &str) -> Result<Value> {

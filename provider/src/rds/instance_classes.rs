@@ -79,98 +79,39 @@ const SIZE_VCPU: [(&str, u32); 10] = [
     ("48xlarge", 192),
 ];
 
+/// Sizes `large` to `16xlarge`: the Graviton2/3 types.
+const TO_16X: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+];
+/// Sizes `large` to `24xlarge`: db.m5, db.r5.
+const TO_24X: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+];
+/// Sizes `large` to `32xlarge`: db.m6i, db.r6i.
+const TO_32X: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+    "32xlarge",
+];
+/// Sizes `large` to `48xlarge`, without `32xlarge`: db.m7i, db.r7i, db.m8g, db.r8g.
+const TO_48X: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+    "48xlarge",
+];
+
 /// The general-purpose and memory-optimized types: (type, GiB per vCPU, sizes RDS sells).
 const FAMILIES: [(&str, u32, &[&str]); 12] = [
-    (
-        "m5",
-        4,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-        ],
-    ),
-    (
-        "m6g",
-        4,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
-        ],
-    ),
-    (
-        "m6i",
-        4,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-            "32xlarge",
-        ],
-    ),
-    (
-        "m7g",
-        4,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
-        ],
-    ),
-    (
-        "m7i",
-        4,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-            "48xlarge",
-        ],
-    ),
-    (
-        "m8g",
-        4,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-            "48xlarge",
-        ],
-    ),
-    (
-        "r5",
-        8,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-        ],
-    ),
-    (
-        "r6g",
-        8,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
-        ],
-    ),
-    (
-        "r6i",
-        8,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-            "32xlarge",
-        ],
-    ),
-    (
-        "r7g",
-        8,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
-        ],
-    ),
-    (
-        "r7i",
-        8,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-            "48xlarge",
-        ],
-    ),
-    (
-        "r8g",
-        8,
-        &[
-            "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
-            "48xlarge",
-        ],
-    ),
+    ("m5", 4, TO_24X),
+    ("m6g", 4, TO_16X),
+    ("m6i", 4, TO_32X),
+    ("m7g", 4, TO_16X),
+    ("m7i", 4, TO_48X),
+    ("m8g", 4, TO_48X),
+    ("r5", 8, TO_24X),
+    ("r6g", 8, TO_16X),
+    ("r6i", 8, TO_32X),
+    ("r7g", 8, TO_16X),
+    ("r7i", 8, TO_48X),
+    ("r8g", 8, TO_48X),
 ];
 
 /// Every instance class this module knows, grouped by type, smallest first. Built once from the
