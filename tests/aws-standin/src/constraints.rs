@@ -937,21 +937,24 @@ fn sns_topic_name(s: &Subject) -> Option<Violation> {
     v(at("name"), "Invalid parameter: Topic Name".to_string())
 }
 
-fn rds_subnet_group_azs(s: &Subject) -> Option<Violation> {
-    let ids: Vec<&str> = items(s.config.attr("subnet_ids"))
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let mut zones = std::collections::BTreeSet::new();
-    for id in &ids {
-        // Every subnet must be known to judge the coverage.
-        let az = s
-            .world
-            .find("aws_subnet", "id", id)?
-            .str("availability_zone")?;
-        zones.insert(az);
+/// The availability zones of the subnets listed in `subnet_ids`, when the stand-in knows every one of
+/// them (otherwise `None`: coverage cannot be judged); `None` too for an empty list.
+fn subnet_zones<'a>(
+    w: &'a World,
+    subnet_ids: &'a Value,
+) -> Option<std::collections::BTreeSet<&'a str>> {
+    let ids: Vec<&str> = items(subnet_ids).iter().filter_map(Value::as_str).collect();
+    if ids.is_empty() {
+        return None;
     }
-    if ids.is_empty() || zones.len() >= 2 {
+    ids.iter()
+        .map(|id| w.find("aws_subnet", "id", id)?.str("availability_zone"))
+        .collect()
+}
+
+fn rds_subnet_group_azs(s: &Subject) -> Option<Violation> {
+    let zones = subnet_zones(s.world, s.config.attr("subnet_ids"))?;
+    if zones.len() >= 2 {
         return None;
     }
     v(
@@ -1214,20 +1217,8 @@ const IAM_ROLE_POLICY: [Constraint; 3] = iam_rows!("aws_iam_role_policy", "IAM: 
 // ---- EKS control plane, EC2 launch templates, KMS aliases -------------------------------------
 
 fn eks_cluster_subnet_azs(s: &Subject) -> Option<Violation> {
-    let ids: Vec<&str> = items(block(s.config, "vpc_config").attr("subnet_ids"))
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let mut zones = std::collections::BTreeSet::new();
-    for id in &ids {
-        // Every subnet must be known to judge the coverage.
-        let az = s
-            .world
-            .find("aws_subnet", "id", id)?
-            .str("availability_zone")?;
-        zones.insert(az);
-    }
-    if ids.is_empty() || zones.len() >= 2 {
+    let zones = subnet_zones(s.world, block(s.config, "vpc_config").attr("subnet_ids"))?;
+    if zones.len() >= 2 {
         return None;
     }
     v(
@@ -2498,9 +2489,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn eks_cluster_subnets_cover_two_zones() {
-        let w = world(&[
+    /// Subnets `subnet-a` and `subnet-a2` in eu-west-1a, `subnet-b` in eu-west-1b.
+    fn two_zone_subnets() -> World {
+        world(&[
             (
                 "aws_subnet",
                 json!({"id": "subnet-a", "availability_zone": "eu-west-1a"}),
@@ -2513,7 +2504,12 @@ mod tests {
                 "aws_subnet",
                 json!({"id": "subnet-b", "availability_zone": "eu-west-1b"}),
             ),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn eks_cluster_subnets_cover_two_zones() {
+        let w = two_zone_subnets();
         one(
             "aws_eks_cluster",
             json!({"vpc_config": [{"subnet_ids": ["subnet-a", "subnet-a2"]}]}),
@@ -2623,20 +2619,7 @@ mod tests {
 
     #[test]
     fn subnet_groups_cover_two_zones() {
-        let w = world(&[
-            (
-                "aws_subnet",
-                json!({"id": "subnet-a", "availability_zone": "eu-west-1a"}),
-            ),
-            (
-                "aws_subnet",
-                json!({"id": "subnet-a2", "availability_zone": "eu-west-1a"}),
-            ),
-            (
-                "aws_subnet",
-                json!({"id": "subnet-b", "availability_zone": "eu-west-1b"}),
-            ),
-        ]);
+        let w = two_zone_subnets();
         one(
             "aws_db_subnet_group",
             json!({"subnet_ids": ["subnet-a", "subnet-a2"]}),
